@@ -1,0 +1,190 @@
+"""Core subcommands: ``random-model``, ``info``, ``golden``."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import HadamHWError
+
+__all__ = ["register", "positive_int", "nonneg_int", "existing_file"]
+
+
+def positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {v}")
+    return v
+
+
+def nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {v}")
+    return v
+
+
+def existing_file(text: str) -> Path:
+    p = Path(text)
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return p
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "random-model",
+        help="create a valid random model artifact (for hardware exploration without training)",
+        description="Create a random hrnn-int/1 model artifact from a seed.",
+    )
+    p.add_argument("--hidden", type=positive_int, default=128, help="hidden size d, a power of two (default 128)")
+    p.add_argument("--block", type=positive_int, default=None, help="Hadamard block size b dividing d (default d: HadamRNN)")
+    p.add_argument("--n-in", type=positive_int, default=10, help="inputs per step, or the vocabulary in onehot mode (default 10)")
+    p.add_argument("--n-out", type=positive_int, default=9, help="outputs (default 9)")
+    p.add_argument("--input-mode", choices=("dense", "onehot"), default="dense")
+    p.add_argument("--output", choices=("every_step", "last_step"), default="last_step")
+    p.add_argument("--in-bits", type=positive_int, default=8, help="bits per dense input lane (default 8, signed)")
+    p.add_argument("--weight-bits", "--bits", type=positive_int, default=4, help="p, bits of U and V (default 4)")
+    p.add_argument("--state-bits", type=positive_int, default=12, help="bits of the state h (default 12)")
+    p.add_argument("--frac-bits", type=nonneg_int, default=12, help="F, the rounding shift (default 12)")
+    p.add_argument("--a-digits", type=positive_int, default=None,
+                   help="limit A to this many signed digits, rounding down (odd log2 b only)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output-file", dest="out", required=True, help="the artifact to write (*.hrnn.npz)")
+    p.set_defaults(func=_random_model)
+
+    p = sub.add_parser("info", help="print sizes, sparsity, storage and additions per step of a model",
+                       description="Summarize a model artifact.")
+    p.add_argument("model", type=existing_file, help="a *.hrnn.npz artifact")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--seq-len", type=positive_int, default=1000,
+                   help="sequence length for the gain figure A·sqrt(b)/2^F to the power T (default 1000)")
+    p.set_defaults(func=_info)
+
+    p = sub.add_parser("golden", help="run the integer golden model on inputs from a .npy file",
+                       description="Run the bit-exact golden model; writes h (every step), y and y_valid.")
+    p.add_argument("model", type=existing_file)
+    p.add_argument("--input", required=True, type=existing_file,
+                   help="X.npy: (batch, T, n_in) or (T, n_in) integers; onehot: (batch, T) or (T,) token ids")
+    p.add_argument("--first", type=existing_file, help="optional (batch, T) booleans: a new sequence starts here")
+    p.add_argument("--last", type=existing_file, help="optional (batch, T) booleans: a sequence ends here")
+    p.add_argument("-o", "--output-file", dest="out", required=True, help="OUT.npz with h, y, y_valid")
+    p.set_defaults(func=_golden)
+
+
+def _random_model(args) -> int:
+    from .artifact import random_model, save_artifact
+
+    m = random_model(
+        args.hidden, args.block or args.hidden, args.n_in, args.n_out,
+        input_mode=args.input_mode, output=args.output, in_bits=args.in_bits,
+        weight_bits=args.weight_bits, state_bits=args.state_bits, frac_bits=args.frac_bits,
+        a_digits=args.a_digits, seed=args.seed,
+    )
+    path = save_artifact(m, args.out)
+    print(f"wrote {path} ({m.config.tag})")
+    return 0
+
+
+def model_summary(model, seq_len: int = 1000) -> dict:
+    """The figures ``hadam-hw info`` prints, as a JSON-able dict."""
+    from .constants import RecurrenceConstant
+    from .fixedpoint import csd
+    from .widths import derive_widths
+
+    cfg = model.config
+    sizes = model.size_bits()
+    rc = RecurrenceConstant(cfg.A, cfg.block, cfg.frac_bits)
+    adds = model.additions_per_step()
+    return {
+        "tag": cfg.tag,
+        "config": cfg.to_json(),
+        "hidden": cfg.hidden,
+        "block": cfg.block,
+        "blocks": cfg.n_blocks,
+        "sparsity": cfg.sparsity,
+        "size_bits": sizes,
+        "size_kbit": sum(sizes.values()) / 1000,
+        "float32_kbit": 32 * (cfg.hidden * cfg.hidden + cfg.hidden * (cfg.n_in + 1) + cfg.n_out * (cfg.hidden + 1)) / 1000,
+        "additions_per_step": adds,
+        "A": {"value": cfg.A, "signed_digits": len(csd(cfg.A)), "exact": rc.exact, "shift_only": rc.shift_only,
+              "gain": rc.gain, "gain_over_seq": rc.gain_over(seq_len), "seq_len": seq_len},
+        "B": {"value": cfg.B, "signed_digits": len(csd(cfg.B))},
+        "widths": derive_widths(model).to_json(),
+        "scales": model.scales,
+        "provenance": model.provenance,
+    }
+
+
+def format_summary(s: dict) -> str:
+    cfg = s["config"]
+    adds = s["additions_per_step"]
+    a = s["A"]
+    lines = [
+        f"model          {s['tag']}",
+        f"hidden         {s['hidden']}   block {s['block']} ({s['blocks']} block{'s' if s['blocks'] > 1 else ''})"
+        f"   {'HadamRNN (binary W)' if s['blocks'] == 1 else 'Block-HadamRNN (ternary W)'}",
+        f"sparsity       {s['sparsity']:.3f}   (zeros of W: 1 - b/d)",
+        f"inputs         {cfg['n_in']} {cfg['input_mode']}, {cfg['in_bits']}-bit {'signed' if cfg['in_signed'] else 'unsigned'}",
+        f"outputs        {cfg['n_out']}, {cfg['output']}",
+        f"formats        weights {cfg['weight_bits']}-bit, state {cfg['state_bits']}-bit, F = {cfg['frac_bits']}",
+        f"A              {a['value']} ({a['signed_digits']} signed digit{'s' if a['signed_digits'] > 1 else ''}"
+        f"{', a shift' if a['shift_only'] else ''}), gain A*sqrt(b)/2^F = {a['gain']:.6f}, "
+        f"over {a['seq_len']} steps {a['gain_over_seq']:.4g}",
+        f"B              {s['B']['value']}",
+        "size           " + ", ".join(f"{k} {v / 1000:.2f}" for k, v in s["size_bits"].items())
+        + f"  = {s['size_kbit']:.2f} kbit  (float32: {s['float32_kbit']:.1f} kbit, "
+        f"{s['float32_kbit'] / s['size_kbit']:.1f}x)",
+        "additions/step (recurrence S·h)",
+        f"  dense ±1/0 matrix  {adds['dense']:>10,}",
+        f"  adder tree         {adds['adder_tree']:>10,}   ({adds['dense'] / adds['adder_tree']:.1f}x fewer)"
+        if adds["adder_tree"] else f"  adder tree         {adds['adder_tree']:>10,}",
+        f"  butterfly (FWHT)   {adds['butterfly']:>10,}"
+        + (f"   ({adds['dense'] / adds['butterfly']:.1f}x fewer)" if adds["butterfly"] else ""),
+        "widths         " + " ".join(f"{k}:{v}" for k, v in s["widths"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def _info(args) -> int:
+    from .artifact import load_artifact
+
+    model = load_artifact(args.model)
+    s = model_summary(model, args.seq_len)
+    print(json.dumps(s, indent=2) if args.json else format_summary(s))
+    return 0
+
+
+def _load_npy(path: Path, what: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise HadamHWError(f"{what} {path}: not a readable .npy array ({e})") from None
+
+
+def _golden(args) -> int:
+    from .artifact import atomic_write_bytes, load_artifact
+    from .golden import run_golden
+
+    model = load_artifact(args.model)
+    x = _load_npy(args.input, "--input")
+    first = _load_npy(args.first, "--first") if args.first else None
+    last = _load_npy(args.last, "--last") if args.last else None
+    res = run_golden(model, x, first, last)
+    buf = io.BytesIO()
+    np.savez(buf, h=res.h, y=res.y, y_valid=res.y_valid)
+    atomic_write_bytes(args.out, buf.getvalue())
+    b, t, _ = res.h.shape
+    print(f"ran {b} sequence(s) x {t} steps; wrote h {res.h.shape}, y {res.y.shape} "
+          f"({int(res.y_valid.sum())} emitted) to {args.out}")
+    return 0

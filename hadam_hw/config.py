@@ -1,0 +1,223 @@
+"""Frozen, validated configurations: the model (``ModelConfig``) and the hardware (``HardwareConfig``).
+
+Each has a short ``tag`` (used in pytest ids, build folders and file names) and a JSON round
+trip. Validation happens in ``__post_init__``: an invalid configuration cannot exist.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass, fields
+
+from .errors import ConfigError
+from .hadamard import is_power_of_two
+
+__all__ = [
+    "InputMode",
+    "OutputMode",
+    "Arch",
+    "ModelConfig",
+    "HardwareConfig",
+    "MAX_STATE_BITS",
+    "MAX_IN_BITS",
+    "MAX_WEIGHT_BITS",
+]
+
+MAX_STATE_BITS = 32
+MAX_IN_BITS = 32
+MAX_WEIGHT_BITS = 16  # the artifact stores U and V as int8/int16
+
+
+class InputMode(str, enum.Enum):
+    DENSE = "dense"  # n_in integers per step
+    ONEHOT = "onehot"  # one token id per step; U x_t is the column U[:, token]
+
+
+class OutputMode(str, enum.Enum):
+    EVERY_STEP = "every_step"  # many-to-many (copy task)
+    LAST_STEP = "last_step"  # many-to-one (MNIST, IMDB, ...)
+
+
+class Arch(str, enum.Enum):
+    ADDER_TREE = "adder_tree"
+    BUTTERFLY = "butterfly"
+    SDF = "sdf"  # folded single-path delay feedback butterfly
+    DENSE = "dense"  # generic ±1/0 matrix baseline
+
+
+def _int(obj, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    if isinstance(obj, bool) or not isinstance(obj, int):
+        raise ConfigError(f"{name} must be an integer, not {obj!r}", field=name)
+    if lo is not None and obj < lo:
+        raise ConfigError(f"{name} must be at least {lo}, not {obj}", field=name)
+    if hi is not None and obj > hi:
+        raise ConfigError(f"{name} must be at most {hi}, not {obj}", field=name)
+    return obj
+
+
+def _enum(cls, value, name: str):
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in cls)
+        raise ConfigError(f"{name} must be one of {choices}, not {value!r}", field=name) from None
+
+
+class _JsonMixin:
+    def to_json(self) -> dict:
+        out = {}
+        for k, v in asdict(self).items():
+            out[k] = v.value if isinstance(v, enum.Enum) else v
+        return out
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, obj: dict):
+        if not isinstance(obj, dict):
+            raise ConfigError(f"{cls.__name__} JSON must be an object, not {type(obj).__name__}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(obj) - names)
+        if unknown:
+            raise ConfigError(f"unknown {cls.__name__} key(s): {', '.join(unknown)}", field=unknown[0])
+        return cls(**obj)
+
+
+@dataclass(frozen=True)
+class ModelConfig(_JsonMixin):
+    """Sizes and number formats of one quantized HadamRNN (SPEC §1–2).
+
+    ``A`` and ``B`` are the integer constants of ``z = A·sign·r + B·v + C``; ``frac_bits`` is
+    the right shift (round half up) from ``z`` to the next state.
+    """
+
+    hidden: int
+    block: int
+    n_in: int
+    n_out: int
+    input_mode: InputMode = InputMode.DENSE
+    in_bits: int = 8
+    in_signed: bool = True
+    weight_bits: int = 4
+    state_bits: int = 12
+    frac_bits: int = 12
+    A: int = 1
+    B: int = 1
+    output: OutputMode = OutputMode.LAST_STEP
+
+    def __post_init__(self) -> None:
+        _int(self.hidden, "hidden", 1)
+        if not is_power_of_two(self.hidden):
+            raise ConfigError(f"hidden must be a power of two, not {self.hidden}", field="hidden")
+        _int(self.block, "block", 1)
+        if not is_power_of_two(self.block) or self.block > self.hidden:
+            raise ConfigError(
+                f"block must be a power of two dividing the hidden size {self.hidden}, not {self.block}",
+                field="block",
+            )
+        _int(self.n_in, "n_in", 1)
+        _int(self.n_out, "n_out", 1)
+        object.__setattr__(self, "input_mode", _enum(InputMode, self.input_mode, "input_mode"))
+        object.__setattr__(self, "output", _enum(OutputMode, self.output, "output"))
+        _int(self.in_bits, "in_bits", 1, MAX_IN_BITS)
+        if not isinstance(self.in_signed, bool):
+            raise ConfigError(f"in_signed must be true or false, not {self.in_signed!r}", field="in_signed")
+        if self.in_signed and self.in_bits < 2:
+            raise ConfigError("in_bits must be at least 2 for signed inputs", field="in_bits")
+        if self.input_mode is InputMode.ONEHOT:
+            if self.in_signed:
+                raise ConfigError("in_signed must be false in onehot mode (token ids)", field="in_signed")
+            if self.n_in > (1 << self.in_bits):
+                raise ConfigError(
+                    f"in_bits={self.in_bits} cannot hold token ids of a vocabulary of {self.n_in}",
+                    field="in_bits",
+                )
+        _int(self.weight_bits, "weight_bits", 2, MAX_WEIGHT_BITS)
+        _int(self.state_bits, "state_bits", 2, MAX_STATE_BITS)
+        _int(self.frac_bits, "frac_bits", 0, 48)
+        _int(self.A, "A", 1)
+        _int(self.B, "B", 1)
+
+    # --- derived facts -------------------------------------------------------------------
+    @property
+    def vocab(self) -> int | None:
+        return self.n_in if self.input_mode is InputMode.ONEHOT else None
+
+    @property
+    def n_blocks(self) -> int:
+        return self.hidden // self.block
+
+    @property
+    def sparsity(self) -> float:
+        """Fraction of zeros of the recurrent matrix, ``1 − b/d``."""
+        return 1.0 - self.block / self.hidden
+
+    @property
+    def x_range(self) -> tuple[int, int]:
+        """The integer range of one input lane (dense) or of a token id (onehot)."""
+        if self.input_mode is InputMode.ONEHOT:
+            return 0, self.n_in - 1
+        if self.in_signed:
+            return -(1 << (self.in_bits - 1)), (1 << (self.in_bits - 1)) - 1
+        return 0, (1 << self.in_bits) - 1
+
+    @property
+    def h_range(self) -> tuple[int, int]:
+        return -(1 << (self.state_bits - 1)), (1 << (self.state_bits - 1)) - 1
+
+    @property
+    def w_range(self) -> tuple[int, int]:
+        return -(1 << (self.weight_bits - 1)), (1 << (self.weight_bits - 1)) - 1
+
+    @property
+    def gain(self) -> float:
+        """Gain of the integer recurrence against the orthogonal one, ``A·sqrt(b)/2^F``."""
+        return self.A * self.block**0.5 / 2**self.frac_bits
+
+    @property
+    def tag(self) -> str:
+        mode = "oh" if self.input_mode is InputMode.ONEHOT else "x"
+        out = "all" if self.output is OutputMode.EVERY_STEP else "last"
+        return (
+            f"d{self.hidden}b{self.block}-{mode}{self.n_in}o{self.n_out}"
+            f"-w{self.weight_bits}s{self.state_bits}f{self.frac_bits}-{out}"
+        )
+
+
+@dataclass(frozen=True)
+class HardwareConfig(_JsonMixin):
+    """How one model is built in hardware (SPEC §4–5).
+
+    ``lanes``: output rows per cycle (``adder_tree``, ``dense``) or elements per cycle
+    (``sdf``); the whole vector for ``butterfly``. ``pipeline``: a register after every
+    ``pipeline`` adder levels/stages of the datapath (0 = purely combinational).
+    """
+
+    arch: Arch = Arch.BUTTERFLY
+    lanes: int = 1
+    pipeline: int = 0
+    expose_state: bool = False
+    top: str = "hadamrnn"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arch", _enum(Arch, self.arch, "arch"))
+        _int(self.lanes, "lanes", 1)
+        _int(self.pipeline, "pipeline", 0)
+        if not isinstance(self.expose_state, bool):
+            raise ConfigError(f"expose_state must be true or false, not {self.expose_state!r}", field="expose_state")
+        if not isinstance(self.top, str) or not self.top.isidentifier():
+            raise ConfigError(f"top must be a Verilog identifier, not {self.top!r}", field="top")
+
+    def check_against(self, model: ModelConfig) -> None:
+        """Refuse a hardware configuration that cannot build ``model``."""
+        if model.hidden % self.lanes:
+            raise ConfigError(
+                f"lanes must divide the hidden size {model.hidden}, not {self.lanes}", field="lanes"
+            )
+
+    @property
+    def tag(self) -> str:
+        s = f"{self.arch.value}-l{self.lanes}-p{self.pipeline}"
+        return s + ("-h" if self.expose_state else "")

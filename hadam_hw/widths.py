@@ -1,0 +1,119 @@
+"""Exact bounds and widths of every intermediate of the integer recurrence (SPEC §2).
+
+The bounds come from the model's actual weights and the configured input and state ranges,
+so they are tight and proven: the golden model refuses a model whose intermediates could
+leave int64, and the RTL sizes its registers from the same numbers (by name).
+
+Names: ``x`` input lane, ``h`` state, ``r`` Hadamard sum ``S_b h``, ``Ar`` = ``A·sign·r``,
+``v`` = ``U x``, ``Bv``, ``C``, ``z`` (before rounding, half added), ``relu`` = ``max(h,0)``,
+``Vh`` = ``V·relu(h)``, ``c``, ``y``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import WidthError
+from .fixedpoint import Interval, unsigned_width
+from .model import HadamModel
+
+__all__ = ["Widths", "derive_widths", "check_int64", "INT64_LIMIT", "hadamard_sum_interval"]
+
+INT64_LIMIT = (1 << 63) - 1
+
+
+def hadamard_sum_interval(block: int, h: Interval) -> Interval:
+    """Exact range of one row of ``S_b h`` for ``h`` in ``[h.lo, h.hi]`` elementwise.
+
+    Row 0 of ``S_b`` is all +1; every other row has ``b/2`` entries of each sign.
+    """
+    row0 = h.scale(block)
+    if block == 1:
+        return row0
+    half = block // 2
+    other = h.scale(half) + (-h).scale(half)
+    return row0.union(other)
+
+
+def _row_intervals(weights: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row exact range of ``weights @ x`` for ``x`` elementwise in ``[lo, hi]``."""
+    w = weights.astype(object)  # Python ints: exact whatever the sizes
+    a, b = w * lo, w * hi
+    return np.minimum(a, b).sum(axis=1), np.maximum(a, b).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Widths:
+    """Named exact intervals; ``width(name)`` is the two's complement width of each."""
+
+    intervals: dict[str, Interval]
+    abs_bound: int  # a bound on |every partial sum| the numpy golden model forms
+
+    def width(self, name: str) -> int:
+        if name == "relu":
+            return unsigned_width(self.intervals["relu"].hi)
+        return self.intervals[name].width
+
+    def to_json(self) -> dict[str, int]:
+        return {k: self.width(k) for k in self.intervals}
+
+
+def derive_widths(model: HadamModel) -> Widths:
+    cfg = model.config
+    hlo, hhi = cfg.h_range
+    h = Interval(hlo, hhi)
+    xlo, xhi = cfg.x_range
+    r = hadamard_sum_interval(cfg.block, h)
+    ar = Interval(-r.magnitude, r.magnitude).scale(cfg.A)  # sign flips make it symmetric
+    if model.onehot:
+        U = model.U.astype(object)
+        vlo, vhi = U.min(axis=1), U.max(axis=1)
+        v_abs = np.abs(U).max(axis=1)
+    else:
+        vlo, vhi = _row_intervals(model.U, xlo, xhi)
+        v_abs = np.abs(model.U.astype(object)).sum(axis=1) * max(abs(xlo), abs(xhi))
+    C = model.C.astype(object)
+    half = (1 << cfg.frac_bits) >> 1
+    z_lo = ar.lo + cfg.B * vlo + C + half
+    z_hi = ar.hi + cfg.B * vhi + C + half
+    relu = Interval(0, max(hhi, 0))
+    vh_lo, vh_hi = _row_intervals(model.V, 0, relu.hi)
+    c = model.c.astype(object)
+    y_lo, y_hi = vh_lo + c, vh_hi + c
+    vh_abs = np.abs(model.V.astype(object)).sum(axis=1) * relu.hi
+    intervals = {
+        "x": Interval(xlo, xhi),
+        "h": h,
+        "r": r,
+        "Ar": ar,
+        "v": Interval(int(vlo.min()), int(vhi.max())),
+        "Bv": Interval(int(vlo.min()), int(vhi.max())).scale(cfg.B),
+        "C": Interval.of(C),
+        "z": Interval(int(z_lo.min()), int(z_hi.max())),
+        "relu": relu,
+        "Vh": Interval(int(vh_lo.min()), int(vh_hi.max())),
+        "c": Interval.of(model.c),
+        "y": Interval(int(y_lo.min()), int(y_hi.max())),
+    }
+    # Python ints: the bound itself cannot overflow while it is being computed.
+    abs_bound = max(
+        ar.magnitude + cfg.B * int(v_abs.max()) + max((abs(v) for v in C), default=0) + half,
+        int(vh_abs.max()) + max((abs(v) for v in c), default=0),
+        r.magnitude,
+    )
+    return Widths(intervals, abs_bound)
+
+
+def check_int64(model: HadamModel) -> Widths:
+    """Derive the widths and refuse a model whose exact intermediates could leave int64."""
+    w = derive_widths(model)
+    if w.abs_bound > INT64_LIMIT:
+        worst = max(w.intervals, key=lambda k: w.intervals[k].magnitude)
+        raise WidthError(
+            f"model {model.config.tag}: intermediate '{worst}' needs {w.width(worst)} bits and "
+            f"partial sums reach {w.abs_bound.bit_length() + 1} bits, beyond int64; "
+            "reduce state_bits, frac_bits, A, B or the biases"
+        )
+    return w
