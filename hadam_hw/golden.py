@@ -113,13 +113,15 @@ def run_golden(model: HadamModel, x, first=None, last=None) -> GoldenResult:
     drive = cfg.B * v + model.C + half
     a_sign = cfg.A * model.sign.astype(np.int64)
     hlo, hhi = cfg.h_range
+    # the FWHT runs in int32 when S_b·h provably fits (half the memory traffic), else int64
+    r_dtype = np.int32 if widths.width("r") <= 32 else np.int64
     h = np.zeros((batch, T, d), dtype=np.int64)
-    state = np.zeros((batch, d), dtype=np.int64)
+    state = np.zeros((batch, d), dtype=r_dtype)
     for t in range(T):
         state[first[:, t]] = 0
         z = a_sign * fwht(state, cfg.block) + drive[:, t]
-        state = np.clip(z >> cfg.frac_bits, hlo, hhi)
-        h[:, t] = state
+        h[:, t] = np.clip(z >> cfg.frac_bits, hlo, hhi)
+        state = h[:, t].astype(r_dtype)
     relu = np.maximum(h, 0).reshape(-1, d)
     y = _exact_matmul(relu, model.V.T, widths.abs_bound).reshape(batch, T, cfg.n_out) + model.c
     y_valid = np.ones((batch, T), dtype=bool) if cfg.output is OutputMode.EVERY_STEP else last.copy()

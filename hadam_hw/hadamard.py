@@ -80,17 +80,18 @@ def fwht(x: np.ndarray, block: int | None = None) -> np.ndarray:
     n = x.shape[-1]
     block = n if block is None else block
     check_hidden_block(n, block)
-    batch = x.shape[:-1]
-    y = x.reshape(*batch, n // block, block).copy()
+    y = np.array(x, copy=True)  # butterflies run in place on this copy
+    lead = y.shape[:-1]
     h = 1
     while h < block:
-        # view the block as (block / 2h) groups of two halves of length h: the butterflies
-        y = y.reshape(*batch, n // block, block // (2 * h), 2, h)
-        a = y[..., 0, :]
-        c = y[..., 1, :]
-        y = np.stack((a + c, a - c), axis=-2)
+        # the last axis as (n / 2h) groups of two halves of length h: one butterfly stage
+        v = y.reshape(*lead, n // (2 * h), 2, h)
+        a, c = v[..., 0, :], v[..., 1, :]
+        diff = a - c
+        a += c
+        c[...] = diff
         h *= 2
-    return y.reshape(*batch, n)
+    return y
 
 
 def recurrent_matrix(sign: np.ndarray, block: int) -> np.ndarray:
