@@ -1,0 +1,301 @@
+"""Reading ``manifest.json`` (format ``hrnn-rtl/1``, SPEC §4) and packing stream payloads.
+
+The manifest is the only description of the generated design the testbench trusts: port
+names, payload field layout (lane 0 in the least significant bits), signedness, and the two
+timing figures it asserts. Nothing here imports cocotb, so the packing rules are tested
+without a simulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hadam_hw.errors import HadamHWError
+
+__all__ = ["MANIFEST_FORMAT", "FieldSpec", "StreamSpec", "Manifest", "load_manifest", "ManifestError"]
+
+MANIFEST_FORMAT = "hrnn-rtl/1"
+
+
+class ManifestError(HadamHWError):
+    """A ``manifest.json`` is missing, malformed or inconsistent with the model."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a stream payload: ``lanes`` lanes of ``lane_width`` bits from ``offset``."""
+
+    name: str
+    offset: int
+    width: int
+    lanes: int = 1
+    lane_width: int = 0  # 0: the whole field is one lane
+    signed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.lane_width == 0:
+            object.__setattr__(self, "lane_width", self.width)
+        if self.lanes * self.lane_width != self.width:
+            raise ManifestError(
+                f"field '{self.name}': {self.lanes} lanes of {self.lane_width} bits do not make "
+                f"its width {self.width}"
+            )
+
+    @property
+    def lane_range(self) -> tuple[int, int]:
+        w = self.lane_width
+        return (-(1 << (w - 1)), (1 << (w - 1)) - 1) if self.signed else (0, (1 << w) - 1)
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.offset
+
+    def pack(self, values) -> int:
+        """Lane values (ints) to this field's bits, already shifted to ``offset``."""
+        vals = np.atleast_1d(np.asarray(values, dtype=object))
+        if vals.size != self.lanes:
+            raise ManifestError(f"field '{self.name}' has {self.lanes} lanes, not {vals.size} values")
+        lo, hi = self.lane_range
+        lane_mask = (1 << self.lane_width) - 1
+        out = 0
+        for i, v in enumerate(vals.tolist()):
+            v = int(v)
+            if not lo <= v <= hi:
+                raise ManifestError(
+                    f"field '{self.name}' lane {i}: {v} does not fit {self.lane_width} "
+                    f"{'signed' if self.signed else 'unsigned'} bits"
+                )
+            out |= (v & lane_mask) << (i * self.lane_width)
+        return out << self.offset
+
+    def pack_array(self, values: np.ndarray) -> np.ndarray:
+        """``(N, lanes)`` (or ``(N,)``) integers to ``(N, width)`` bits, lane 0 first (LSB first).
+
+        Vectorized so that a million steps pack in seconds; every value is range-checked.
+        """
+        v = np.asarray(values, dtype=np.int64).reshape(len(values), -1)
+        if v.shape[1] != self.lanes:
+            raise ManifestError(f"field '{self.name}' has {self.lanes} lanes, not {v.shape[1]} values per step")
+        lo, hi = self.lane_range
+        bad = (v < lo) | (v > hi)
+        if bad.any():
+            n, lane = (int(i) for i in np.argwhere(bad)[0])
+            raise ManifestError(
+                f"field '{self.name}' lane {lane}: {int(v[n, lane])} (item {n}) does not fit "
+                f"{self.lane_width} {'signed' if self.signed else 'unsigned'} bits"
+            )
+        if self.lane_width > 63:
+            raise ManifestError(f"field '{self.name}': lanes wider than 63 bits are not supported")
+        bits = (v[:, :, None] >> np.arange(self.lane_width, dtype=np.int64)) & 1
+        return bits.reshape(len(v), self.width).astype(np.uint8)
+
+    def unpack(self, payload: int) -> list[int]:
+        """This field's lanes from a whole payload integer, sign-extended when signed."""
+        bits = (payload >> self.offset) & ((1 << self.width) - 1)
+        w = self.lane_width
+        lane_mask = (1 << w) - 1
+        sign = 1 << (w - 1)
+        out = []
+        for i in range(self.lanes):
+            v = (bits >> (i * w)) & lane_mask
+            if self.signed and v & sign:
+                v -= 1 << w
+            out.append(v)
+        return out
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One stream: its port names, payload width and fields."""
+
+    name: str
+    valid: str
+    ready: str
+    payload: str
+    width: int
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+    latency_cycles: int | None = None  # per-stream override of the top-level figure, if given
+
+    @property
+    def data(self) -> FieldSpec:
+        return self.fields["data"]
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    @property
+    def known_mask(self) -> int:
+        """The payload bits the testbench compares: every field the manifest names."""
+        m = 0
+        for f in self.fields.values():
+            m |= f.mask
+        return m
+
+    def pack(self, **values) -> int:
+        """A whole payload from field values (``data=lanes, first=0/1, last=0/1``)."""
+        out = 0
+        for name, v in values.items():
+            if name in self.fields:
+                out |= self.fields[name].pack(v)
+        return out
+
+    def pack_rows(self, **arrays) -> list[int]:
+        """One payload integer per step from per-step field arrays (``data=(N, lanes)``, ``last=(N,)``).
+
+        Fields the manifest lacks are ignored; fields not given are zero.
+        """
+        n = len(next(iter(arrays.values())))
+        bits = np.zeros((n, self.width), dtype=np.uint8)
+        for name, arr in arrays.items():
+            if name in self.fields:
+                f = self.fields[name]
+                bits[:, f.offset:f.offset + f.width] = f.pack_array(np.asarray(arr))
+        packed = np.packbits(bits, axis=1, bitorder="little")
+        return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+    def unpack(self, payload: int) -> dict[str, list[int] | int]:
+        out: dict[str, list[int] | int] = {}
+        for name, f in self.fields.items():
+            lanes = f.unpack(payload)
+            out[name] = lanes if name == "data" else lanes[0]
+        return out
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed ``manifest.json``; ``path`` is where it was read from."""
+
+    raw: dict
+    path: Path
+    top: str
+    verilog: Path
+    arch: str
+    params: dict
+    clock: str
+    reset: str
+    streams: dict[str, StreamSpec]
+    cycles_per_step: int
+    latency_cycles: int
+    artifact_sha256: str | None
+
+    def latency(self, stream: str) -> int:
+        """Cycles from an input handshake to the output on ``stream`` being valid."""
+        s = self.streams[stream]
+        return self.latency_cycles if s.latency_cycles is None else s.latency_cycles
+
+    @property
+    def has_state(self) -> bool:
+        return "h" in self.streams
+
+    def check_model(self, model) -> None:
+        """Refuse a design whose stream layout cannot carry this model's values."""
+        cfg = model.config
+        x, y = self.streams["x"], self.streams["y"]
+        want_in = 1 if model.onehot else cfg.n_in
+        if x.data.lanes != want_in:
+            raise ManifestError(f"{self.path}: x data has {x.data.lanes} lanes, the model needs {want_in}")
+        if not model.onehot and x.data.signed != cfg.in_signed:
+            raise ManifestError(f"{self.path}: x data signedness {x.data.signed} differs from the model's in_signed")
+        xlo, xhi = cfg.x_range
+        if xlo < x.data.lane_range[0] or xhi > x.data.lane_range[1]:
+            raise ManifestError(f"{self.path}: x lanes of {x.data.lane_width} bits cannot hold the input range [{xlo}, {xhi}]")
+        if y.data.lanes != cfg.n_out:
+            raise ManifestError(f"{self.path}: y data has {y.data.lanes} lanes, the model has {cfg.n_out} outputs")
+        if self.has_state and self.streams["h"].data.lanes != cfg.hidden:
+            raise ManifestError(
+                f"{self.path}: h data has {self.streams['h'].data.lanes} lanes, the model's hidden size is {cfg.hidden}"
+            )
+        for need in ("first", "last"):
+            if not x.has(need):
+                raise ManifestError(f"{self.path}: x payload has no '{need}' field")
+
+
+def _req(obj: dict, key: str, where: str):
+    if not isinstance(obj, dict) or key not in obj:
+        raise ManifestError(f"{where}: missing key '{key}'")
+    return obj[key]
+
+
+def _int_field(obj: dict, key: str, where: str, lo: int = 0) -> int:
+    v = _req(obj, key, where)
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ManifestError(f"{where}.{key} must be an integer >= {lo}, not {v!r}")
+    return v
+
+
+def _stream(name: str, obj: dict, where: str) -> StreamSpec:
+    w = f"{where}.streams.{name}"
+    fields_raw = _req(obj, "fields", w)
+    if not isinstance(fields_raw, dict) or "data" not in fields_raw:
+        raise ManifestError(f"{w}.fields must be an object with a 'data' field")
+    width = _int_field(obj, "width", w, 1)
+    fields: dict[str, FieldSpec] = {}
+    for fname, f in fields_raw.items():
+        fw = f"{w}.fields.{fname}"
+        fs = FieldSpec(
+            name=fname,
+            offset=_int_field(f, "offset", fw),
+            width=_int_field(f, "width", fw, 1),
+            lanes=int(f.get("lanes", 1)),
+            lane_width=int(f.get("lane_width", 0)),
+            signed=bool(f.get("signed", False)),
+        )
+        if fs.offset + fs.width > width:
+            raise ManifestError(f"{fw} (bits {fs.offset}..{fs.offset + fs.width - 1}) lies outside the {width}-bit payload")
+        for other in fields.values():
+            if fs.mask & other.mask:
+                raise ManifestError(f"{fw} overlaps field '{other.name}'")
+        fields[fname] = fs
+    lat = obj.get("latency_cycles")
+    return StreamSpec(
+        name=name,
+        valid=str(_req(obj, "valid", w)),
+        ready=str(_req(obj, "ready", w)),
+        payload=str(_req(obj, "payload", w)),
+        width=width,
+        fields=fields,
+        latency_cycles=None if lat is None else int(lat),
+    )
+
+
+def load_manifest(path: str | os.PathLike) -> Manifest:
+    """Read and validate a ``manifest.json`` (or the folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "manifest.json"
+    if not path.is_file():
+        raise ManifestError(f"{path}: no such manifest")
+    try:
+        raw = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ManifestError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    where = str(path)
+    fmt = raw.get("format") if isinstance(raw, dict) else None
+    if fmt != MANIFEST_FORMAT:
+        raise ManifestError(f"{where}: format must be {MANIFEST_FORMAT!r}, not {fmt!r}")
+    streams_raw = _req(raw, "streams", where)
+    for need in ("x", "y"):
+        _req(streams_raw, need, f"{where}.streams")
+    streams = {n: _stream(n, s, where) for n, s in streams_raw.items() if n in ("x", "y", "h")}
+    verilog = path.parent / str(_req(raw, "verilog", where))
+    if not verilog.is_file():
+        raise ManifestError(f"{where}: the Verilog file {verilog} it names does not exist")
+    return Manifest(
+        raw=raw,
+        path=path,
+        top=str(_req(raw, "top", where)),
+        verilog=verilog,
+        arch=str(raw.get("arch", "?")),
+        params=dict(raw.get("params", {})),
+        clock=str(raw.get("clock", "clk")),
+        reset=str(raw.get("reset", "rst")),
+        streams=streams,
+        cycles_per_step=_int_field(raw, "cycles_per_step", where, 1),
+        latency_cycles=_int_field(raw, "latency_cycles", where, 0),
+        artifact_sha256=raw.get("artifact_sha256"),
+    )

