@@ -1,0 +1,472 @@
+"""The HadamRNN cell: streams, state, input projection, recurrence, final add and output head.
+
+One step per accepted ``x``; every event of that step happens at a fixed offset from the
+handshake (see :mod:`rtl_gen.schedule`), so ``cycles_per_step`` and ``latency_cycles``
+are exact constants. A new ``x`` is accepted at most once every ``cycles_per_step``
+cycles and only while the output buffers have room for every output already in flight
+(credits), so back-pressure on ``y``/``h`` never stalls the datapath and nothing is lost.
+``valid`` of ``y``/``h`` comes from a small FIFO and never depends on ``ready``.
+
+Per row ``i`` the final add is ``z = A·sign_i·r_i + B·v_i + (C_i + 2^(F−1))``, then
+``h = clamp(z >> F)`` (arithmetic shift: round half up), with ``A`` and ``B`` as shifts when
+they are powers of two and canonical-signed-digit shift-and-add otherwise. The output head
+is ``y = V·relu(h) + c`` exactly (no requantization).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, fifo, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hadam_hw.config import Arch, HardwareConfig, OutputMode
+from hadam_hw.fixedpoint import Interval
+from hadam_hw.hadamard import block_hadamard
+from hadam_hw.model import HadamModel
+from hadam_hw.widths import derive_widths
+
+from .arith import (
+    Term,
+    WidthLog,
+    cat_lanes,
+    const_mul,
+    lane,
+    pack_words,
+    rom,
+    saturate,
+    sig,
+    sum_tree,
+)
+from .butterfly import ButterflyFWHT
+from .dense_matvec import DenseTernaryMatVec
+from .schedule import ceil_log2, make_schedule
+from .sdf import SDFButterfly
+from .sign_flip_adder_tree import SignFlipAdderTree
+
+__all__ = ["HadamRNNCell", "stream_layouts"]
+
+
+def stream_layouts(model: HadamModel, expose_state: bool) -> dict[str, data.StructLayout]:
+    """Payload layouts of the ``x``, ``y`` (and ``h``) streams, SPEC §4 (field order = bit order)."""
+    cfg = model.config
+    w = derive_widths(model)
+    xw = cfg.in_bits if model.onehot else cfg.n_in * cfg.in_bits
+    out = {
+        "x": data.StructLayout({"data": unsigned(xw), "first": 1, "last": 1}),
+        "y": data.StructLayout({"data": unsigned(cfg.n_out * w.width("y")), "last": 1}),
+    }
+    if expose_state:
+        out["h"] = data.StructLayout({"data": unsigned(cfg.hidden * cfg.state_bits), "last": 1})
+    return out
+
+
+class _Window:
+    """A run of ``length`` consecutive cycles that starts on a one-cycle ``start`` pulse."""
+
+    def __init__(self, m: Module, name: str, start, length: int):
+        self.m, self.name, self.start, self.length = m, name, start, length
+        if length == 1:
+            self.active = start
+            self.idx = Const(0, 1)
+            self.is_last = start
+            return
+        run = Signal(name=f"{name}_run")
+        cnt = Signal(range(length), name=f"{name}_cnt")
+        self.idx = Signal(range(length), name=f"{name}_idx")
+        self.active = Signal(name=f"{name}_active")
+        self.is_last = Signal(name=f"{name}_last")
+        m.d.comb += [
+            self.active.eq(start | run),
+            self.idx.eq(Mux(start, 0, cnt)),
+            self.is_last.eq(self.active & (self.idx == length - 1)),
+        ]
+        m.d.sync += [
+            run.eq(self.active & ~self.is_last),
+            cnt.eq(Mux(self.active, self.idx + 1, cnt)),
+        ]
+
+    def latch(self, value, name: str):
+        """``value`` at the start pulse, held for the rest of the window."""
+        reg = Signal(len(value), name=f"{self.name}_{name}")
+        with self.m.If(self.start):
+            self.m.d.sync += reg.eq(value)
+        return Mux(self.start, value, reg)
+
+
+class HadamRNNCell(wiring.Component):
+    """The whole HadamRNN step engine for one model (weights baked) and one architecture.
+
+    Members: ``x`` (in stream: ``data``, ``first``, ``last``), ``y`` (out stream:
+    ``data`` = ``n_out`` two's complement lanes, ``last``) and, with ``expose_state``,
+    ``h`` (out stream: ``data`` = ``hidden`` lanes of ``state_bits``, ``last``).
+    ``schedule`` holds ``cycles_per_step`` and ``latency_cycles``; ``internal_widths`` the
+    widths of the RTL's own registers after elaboration.
+    """
+
+    def __init__(self, model: HadamModel, hw: HardwareConfig):
+        self.model, self.hw = model, hw
+        self.schedule = make_schedule(model, hw)  # validates model × hardware first
+        self.widths = derive_widths(model)
+        self.internal_widths = WidthLog()
+        layouts = stream_layouts(model, hw.expose_state)
+        members = {"x": In(stream.Signature(layouts["x"])), "y": Out(stream.Signature(layouts["y"]))}
+        if hw.expose_state:
+            members["h"] = Out(stream.Signature(layouts["h"]))
+        super().__init__(members)
+
+    # --- helpers --------------------------------------------------------------------------
+    def _iv(self, name: str) -> Interval:
+        return self.widths.intervals[name]
+
+    def _final_add(self, m: Module, r: Term, neg, v: Term, ch, ch_iv: Interval, name: str):
+        """``h = clamp((±A·r + B·v + ch) >> F)`` and ``relu(h)`` for one row."""
+        cfg = self.model.config
+        ar = const_mul(m, r, cfg.A, f"{name}_Ar")
+        bv = const_mul(m, v, cfg.B, f"{name}_Bv")
+        if isinstance(neg, bool):
+            signed_ar = -ar.value if neg else ar.value
+        else:
+            signed_ar = Mux(neg, -ar.value, ar.value)
+        z = sig(self._iv("z"), f"{name}_z")
+        m.d.comb += z.eq(signed_ar + bv.value + ch)
+        hlo, hhi = cfg.h_range
+        h = saturate(m, z >> cfg.frac_bits, hlo, hhi, cfg.state_bits, f"{name}_h")
+        relu = Signal(unsigned(self.widths.width("relu")), name=f"{name}_relu")
+        m.d.comb += relu.eq(Mux(h[-1], 0, h))
+        self.internal_widths.note("final.Ar", ar.width)
+        self.internal_widths.note("final.Bv", bv.width)
+        self.internal_widths.note("final.C_plus_half", ch_iv.width)
+        self.internal_widths.note("final.z", z.shape().width)
+        return h, relu
+
+    def _product_interval(self, weights: np.ndarray, lo: int, hi: int) -> Interval:
+        wl, wh = int(weights.min()), int(weights.max())
+        cands = [wl * lo, wl * hi, wh * lo, wh * hi, 0]
+        return Interval(min(cands), max(cands))
+
+    # --- elaboration ----------------------------------------------------------------------
+    def elaborate(self, platform):
+        m = Module()
+        S = self.schedule
+        cfg = self.model.config
+        P = S.cycles_per_step
+        every_step = cfg.output is OutputMode.EVERY_STEP
+
+        # handshake: at most one x per P cycles, and only with room for its outputs
+        accept = Signal()
+        busy_ok = Const(1, 1)
+        if P > 1:
+            busy = Signal(range(P))
+            m.d.sync += busy.eq(Mux(accept, P - 1, Mux(busy != 0, busy - 1, 0)))
+            busy_ok = busy == 0
+        m.submodules.y_fifo = yf = fifo.SyncFIFO(width=len(self.y.payload.as_value()), depth=S.y_fifo_depth)
+        y_used = Signal(range(S.y_fifo_depth + 1))
+        y_out = self.y.valid & self.y.ready
+        makes_y = Const(1, 1) if every_step else self.x.payload.last
+        m.d.sync += y_used.eq(y_used + (accept & makes_y) - y_out)
+        room = y_used < S.y_fifo_depth
+        m.d.comb += [
+            self.y.payload.eq(yf.r_data),
+            self.y.valid.eq(yf.r_rdy),
+            yf.r_en.eq(self.y.ready),
+        ]
+        hf = None
+        if self.hw.expose_state:
+            m.submodules.h_fifo = hf = fifo.SyncFIFO(width=len(self.h.payload.as_value()), depth=S.h_fifo_depth)
+            h_used = Signal(range(S.h_fifo_depth + 1))
+            h_out = self.h.valid & self.h.ready
+            m.d.sync += h_used.eq(h_used + accept - h_out)
+            room = room & (h_used < S.h_fifo_depth)
+            m.d.comb += [
+                self.h.payload.eq(hf.r_data),
+                self.h.valid.eq(hf.r_rdy),
+                hf.r_en.eq(self.h.ready),
+            ]
+        m.d.comb += [self.x.ready.eq(busy_ok & room), accept.eq(self.x.ready & self.x.valid)]
+
+        x_reg = Signal(self.x.payload.shape())
+        with m.If(accept):
+            m.d.sync += x_reg.eq(self.x.payload)
+
+        # the step token and its flags, one stage per cycle after the handshake
+        tok, tok_first, tok_last = [accept], [self.x.payload.first], [self.x.payload.last]
+        for k in range(1, S.token_length + 1):
+            t, ln = Signal(name=f"tok{k}"), Signal(name=f"tok{k}_last")
+            m.d.sync += [t.eq(tok[-1]), ln.eq(tok_last[-1])]
+            tok.append(t)
+            tok_last.append(ln)
+            if not S.serial:  # the row-serial cell reads `first` from x_reg
+                f = Signal(name=f"tok{k}_first")
+                m.d.sync += f.eq(tok_first[-1])
+                tok_first.append(f)
+        self._tok, self._tok_first, self._tok_last = tok, tok_first, tok_last
+        self._x_reg = x_reg
+        self._every_step = every_step
+        self._yf, self._hf = yf, hf
+
+        if S.serial:
+            self._elaborate_serial(m)
+        else:
+            self._elaborate_parallel(m)
+        return m
+
+    # --- row-serial: adder_tree, dense, sdf -------------------------------------------------
+    def _elaborate_serial(self, m: Module) -> None:
+        S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
+        d, b, L, G, sb, p = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits
+        tok, tok_last, x_reg = self._tok, self._tok_last, self._x_reg
+
+        # recurrence datapath: reads the state of the previous step, row group per cycle
+        rd_start = tok[S.read_offset]
+        rd = _Window(m, "rd", rd_start, G)
+        first = x_reg.first  # x_reg holds this step's payload for P >= G cycles
+        state = None
+        if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
+            if hw.arch is Arch.ADDER_TREE:
+                dp = SignFlipAdderTree(hidden=d, block=b, lanes=L, in_width=sb, pipeline=hw.pipeline)
+            else:
+                dp = DenseTernaryMatVec(matrix=block_hadamard(d, b), lanes=L, in_width=sb, pipeline=hw.pipeline)
+            m.submodules.recurrence = dp
+            state = Signal(d * sb, name="state")
+            m.d.comb += [dp.h.eq(Mux(first, 0, state)), dp.row.eq(rd.idx)]
+            r_out = dp.r
+        else:
+            dp = SDFButterfly(block=b, lanes=L, in_width=sb, pipeline=hw.pipeline)
+            m.submodules.recurrence = dp
+            if G > 1:
+                mem = memory.Memory(shape=unsigned(L * sb), depth=G, init=[])
+                m.submodules.state = mem
+                rp = mem.read_port(domain="comb")
+                wp = mem.write_port()
+                m.d.comb += rp.addr.eq(rd.idx)
+                rdata = rp.data
+            else:
+                state = Signal(L * sb, name="state")
+                rdata = state
+            m.d.comb += [dp.x.eq(Mux(first, 0, rdata)), dp.start.eq(rd_start)]
+            r_out = dp.y
+        assert dp.latency == S.rec_latency, (dp.latency, S.rec_latency)
+        self.internal_widths.update(dp.internal_widths)
+        r_iv = self._iv("r")
+        r_terms = [Term(r_out[ln], r_iv) for ln in range(L)]
+
+        # input projection for the same row groups, issued proj_latency cycles ahead
+        pw = _Window(m, "pw", tok[S.proj_offset], G)
+        xsrc = self.x.payload.data if S.proj_offset == 0 else x_reg.data
+        xd = pw.latch(xsrc, "x")
+        v_iv = self._iv("v")
+        v_terms = []
+        if model.onehot:
+            U = model.U.astype(np.int64)  # (d, vocab)
+            vocab = cfg.n_in
+            # word (token, g): the lanes' weights U[g·L + l, token], address token·G + g
+            cols = U.T.reshape(vocab * G, L)
+            words = pack_words(cols.tolist(), p)
+            tbits = max(1, ceil_log2(vocab))
+            addr = Cat(pw.idx, xd[:tbits]) if G > 1 else xd[:tbits]
+            udata = rom(m, "U_rom", words, L * p, addr, domain="sync")
+            for ln in range(L):
+                v = sig(v_iv, f"v{ln}")
+                m.d.comb += v.eq(lane(udata, ln, p))
+                v_terms.append(Term(v, v_iv))
+        else:
+            U = model.U.astype(np.int64)  # (d, n_in)
+            n_in, ib = cfg.n_in, cfg.in_bits
+            xlo, xhi = cfg.x_range
+            prod_iv = self._product_interval(U, xlo, xhi)
+            words = pack_words(U.reshape(G, L * n_in).tolist(), p)
+            uw = rom(m, "U_rom", words, L * n_in * p, pw.idx)
+            xs = [lane(xd, k, ib, cfg.in_signed) for k in range(n_in)]
+            for ln in range(L):
+                terms = []
+                for k in range(n_in):
+                    pr = sig(prod_iv, f"ux{ln}_{k}")
+                    m.d.comb += pr.eq(lane(uw, ln * n_in + k, p) * xs[k])
+                    terms.append(Term(pr, prod_iv))
+                tot, _ = sum_tree(m, terms, pipeline=0, name=f"proj{ln}", log=self.internal_widths, log_as="proj")
+                v = sig(v_iv, f"v{ln}")
+                if S.proj_latency:
+                    m.d.sync += v.eq(tot.value)
+                else:
+                    m.d.comb += v.eq(tot.value)
+                v_terms.append(Term(v, v_iv))
+            self.internal_widths.note("proj.product", prod_iv.width)
+
+        # final add, row group per cycle
+        fa = _Window(m, "fa", tok[S.final_offset], G)
+        half = (1 << cfg.frac_bits) >> 1
+        CH = model.C.astype(np.int64) + half
+        ch_iv = Interval.of(CH)
+        wch = ch_iv.width
+        neg_bits = (model.sign < 0).astype(np.int64).reshape(G, L)
+        negw = rom(m, "sign_rom", [int(sum(int(bit) << ln for ln, bit in enumerate(row))) for row in neg_bits], L, fa.idx)
+        chw = rom(m, "C_rom", pack_words(CH.reshape(G, L).tolist(), wch), L * wch, fa.idx)
+        hs, relus = [], []
+        for ln in range(L):
+            h, relu = self._final_add(m, r_terms[ln], negw[ln], v_terms[ln], lane(chw, ln, wch), ch_iv, f"fa{ln}")
+            hs.append(h)
+            relus.append(relu)
+        hrow = cat_lanes(hs, sb)
+
+        # state write and the h collector
+        collected = None
+        need_collect = hw.arch is not Arch.SDF or hw.expose_state
+        if G > 1 and need_collect:
+            nxt = [Signal(L * sb, name=f"hnext{g}") for g in range(G - 1)]
+            with m.If(fa.active):
+                m.d.sync += nxt[-1].eq(hrow)
+                for g in range(G - 2):
+                    m.d.sync += nxt[g].eq(nxt[g + 1])
+            collected = Cat(*nxt, hrow)
+        elif G == 1:
+            collected = hrow
+        if hw.arch is Arch.SDF and G > 1:
+            m.d.comb += [wp.addr.eq(fa.idx), wp.data.eq(hrow), wp.en.eq(fa.active)]
+        else:
+            with m.If(fa.is_last):
+                m.d.sync += state.eq(collected)
+        if self._hf is not None:
+            last_h = fa.latch(tok_last[S.final_offset], "last")
+            m.d.comb += [self._hf.w_en.eq(fa.is_last), self._hf.w_data.eq(Cat(collected, last_h))]
+
+        # output head: y += V[:, rows]·relu(h[rows]), lanes·n_out products per cycle
+        if S.head_latency:
+            rq = []
+            for ln in range(L):
+                q = Signal(unsigned(self.widths.width("relu")), name=f"relu_q{ln}")
+                m.d.sync += q.eq(relus[ln])
+                rq.append(q)
+            relus = rq
+        hw_ = _Window(m, "hw", tok[S.head_offset], G)
+        V = model.V.astype(np.int64)  # (n_out, d)
+        n_out = cfg.n_out
+        rmax = self._iv("relu").hi
+        hp_iv = self._product_interval(V, 0, rmax)
+        vwords = pack_words(V.T.reshape(G, L * n_out).tolist(), p)  # (l, o) at l·n_out + o
+        vw = rom(m, "V_rom", vwords, L * n_out * p, hw_.idx)
+        y_iv = self._iv("y")
+        wy = self.widths.width("y")
+        ysums = []
+        for o in range(n_out):
+            acc = Signal(signed(wy), name=f"yacc{o}")
+            base = Term(Mux(hw_.start, int(model.c[o]), acc), y_iv)
+            terms = [base]
+            for ln in range(L):
+                pr = sig(hp_iv, f"vh{o}_{ln}")
+                m.d.comb += pr.eq(lane(vw, ln * n_out + o, p) * relus[ln])
+                terms.append(Term(pr, hp_iv))
+            tot, _ = sum_tree(m, terms, pipeline=0, name=f"head{o}", log=self.internal_widths, log_as="head")
+            ys = sig(y_iv, f"y{o}")
+            m.d.comb += ys.eq(tot.value)  # the exact partial sum stays inside the y interval
+            with m.If(hw_.active):
+                m.d.sync += acc.eq(ys)
+            ysums.append(ys)
+        self.internal_widths.note("head.product", hp_iv.width)
+        self.internal_widths.note("head.acc", wy)
+        last_y = hw_.latch(tok_last[S.head_offset], "last")
+        m.d.comb += [
+            self._yf.w_en.eq(hw_.is_last & (Const(1, 1) if self._every_step else last_y)),
+            self._yf.w_data.eq(Cat(cat_lanes(ysums, wy), last_y)),
+        ]
+
+    # --- vector-parallel: butterfly ----------------------------------------------------------
+    def _elaborate_parallel(self, m: Module) -> None:
+        S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
+        d, b, sb, p = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits
+        tok, tok_first, tok_last, x_reg = self._tok, self._tok_first, self._tok_last, self._x_reg
+        n_in, n_out = cfg.n_in, cfg.n_out
+
+        state = Signal(d * sb, name="state")
+        bf = ButterflyFWHT(hidden=d, block=b, in_width=sb, pipeline=hw.pipeline)
+        m.submodules.recurrence = bf
+        assert bf.latency == S.rec_latency
+        self.internal_widths.update(bf.internal_widths)
+        m.d.comb += bf.x.eq(Mux(tok_first[S.read_offset], 0, state))
+        r_iv = self._iv("r")
+
+        # input projection
+        v_iv = self._iv("v")
+        vs = []
+        if model.onehot:
+            U = model.U.astype(np.int64)  # (d, vocab)
+            words = pack_words(U.T.tolist(), p)
+            tbits = max(1, ceil_log2(n_in))
+            col = rom(m, "U_rom", words, d * p, self.x.payload.data[:tbits], domain="sync",
+                      en=tok[0]) if n_in > 1 else Const(words[0], d * p)
+            for i in range(d):
+                v = sig(v_iv, f"v{i}")
+                m.d.comb += v.eq(lane(col, i, p))
+                vs.append(Term(v, v_iv))
+        else:
+            U = model.U.astype(np.int64)
+            xlo, xhi = cfg.x_range
+            prod_iv = self._product_interval(U, xlo, xhi)
+            pw = _Window(m, "pw", tok[1], n_in)
+            xs = [lane(x_reg.data, k, cfg.in_bits, cfg.in_signed) for k in range(n_in)]
+            xk = Signal(signed(cfg.in_bits) if cfg.in_signed else unsigned(cfg.in_bits), name="x_k")
+            m.d.comb += xk.eq(Array(xs)[pw.idx] if n_in > 1 else xs[0])  # one multiplexer for all rows
+            col = rom(m, "U_rom", pack_words(U.T.tolist(), p), d * p, pw.idx)
+            aw = _Window(m, "aw", tok[1 + S.proj_latency], n_in) if S.proj_latency else pw
+            for i in range(d):
+                pr = sig(prod_iv, f"ux{i}")
+                m.d.comb += pr.eq(lane(col, i, p) * xk)
+                if S.proj_latency:
+                    q = sig(prod_iv, f"ux_q{i}")
+                    m.d.sync += q.eq(pr)
+                    pr = q
+                acc = sig(v_iv, f"v{i}")  # every partial sum lies inside the row's v range
+                with m.If(aw.active):
+                    m.d.sync += acc.eq(Mux(aw.start, pr, acc + pr))
+                vs.append(Term(acc, v_iv))
+            self.internal_widths.note("proj.product", prod_iv.width)
+
+        # final add on the whole vector, once per step
+        fa_now = tok[S.final_offset]
+        half = (1 << cfg.frac_bits) >> 1
+        CH = model.C.astype(np.int64) + half
+        ch_iv = Interval.of(CH)
+        hs = []
+        for i in range(d):
+            h, _ = self._final_add(m, Term(bf.y[i], r_iv), bool(model.sign[i] < 0), vs[i], int(CH[i]), ch_iv, f"fa{i}")
+            hs.append(h)
+        hvec = cat_lanes(hs, sb)
+        with m.If(fa_now):
+            m.d.sync += state.eq(hvec)
+        if self._hf is not None:
+            m.d.comb += [self._hf.w_en.eq(fa_now), self._hf.w_data.eq(Cat(hvec, tok_last[S.final_offset]))]
+
+        # output head: one output per cycle, a d-input tree over V[j, :]·relu(state)
+        V = model.V.astype(np.int64)
+        rmax = self._iv("relu").hi
+        hp_iv = self._product_interval(V, 0, rmax)
+        hw_ = _Window(m, "hw", tok[S.head_offset], n_out)
+        vrow = rom(m, "V_rom", pack_words(V.tolist(), p), d * p, hw_.idx)
+        c_iv = Interval.of(model.c)
+        cj = rom(m, "c_rom", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, hw_.idx)
+        terms = []
+        for i in range(d):
+            hi_ = lane(state, i, sb)
+            relu = Mux(hi_[-1], 0, hi_[:sb - 1])
+            pr = sig(hp_iv, f"vh{i}")
+            m.d.comb += pr.eq(lane(vrow, i, p) * relu)
+            terms.append(Term(pr, hp_iv))
+        terms.append(Term(cj.as_signed(), c_iv))
+        tot, regs = sum_tree(m, terms, pipeline=hw.pipeline, name="head", log=self.internal_widths, log_as="head")
+        assert regs == S.head_latency, (regs, S.head_latency)
+        self.internal_widths.note("head.product", hp_iv.width)
+        wy = self.widths.width("y")
+        yj = Signal(signed(wy), name="yj")
+        m.d.comb += yj.eq(tot.value)  # exact y_j fits the y width
+        cw = _Window(m, "cw", tok[S.head_offset + S.head_latency], n_out)
+        ybuf = [Signal(signed(wy), name=f"ybuf{j}") for j in range(n_out - 1)]
+        if ybuf:
+            with m.If(cw.active):
+                m.d.sync += ybuf[-1].eq(yj)
+                for j in range(n_out - 2):
+                    m.d.sync += ybuf[j].eq(ybuf[j + 1])
+        last_y = cw.latch(tok_last[S.head_offset + S.head_latency], "last")
+        m.d.comb += [
+            self._yf.w_en.eq(cw.is_last & (Const(1, 1) if self._every_step else last_y)),
+            self._yf.w_data.eq(Cat(cat_lanes([*ybuf, yj], wy), last_y)),
+        ]

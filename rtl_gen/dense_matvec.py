@@ -1,0 +1,116 @@
+"""``dense``: the baseline, a generic ±1/0 matrix-vector product with no Hadamard structure.
+
+The full ``d × d`` ternary matrix (for HadamRNN, ``I_{d/b} ⊗ S_b``) is treated as
+arbitrary constants: each lane reads its row's coefficients from a ROM (a non-zero mask,
+a negative mask and the row's count of negatives) and sums all ``d`` inputs — zeros
+included — in a ``d``-input tree. A negative coefficient is the ones' complement of the
+input (an XOR), the row's count of negatives is added once as a correction, exactly as in
+the ``adder_tree``, so the comparison isolates what the Hadamard structure saves.
+``lanes`` rows per cycle; ``pipeline = K``: a register after every ``K`` adder levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Const, Module, Mux, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from hadam_hw.errors import ConfigError
+from hadam_hw.fixedpoint import Interval
+
+from .arith import Term, WidthLog, bits_to_ints, rom, sum_tree
+from .schedule import ceil_log2, pipeline_registers
+
+__all__ = ["DenseTernaryMatVec"]
+
+
+class DenseTernaryMatVec(wiring.Component):
+    """``r[l] = Σ_j M[i][j] · h[j]`` for ``i = row·lanes + l``, ``M`` any ``d × d`` ternary matrix.
+
+    Members: ``h`` (in, ``d`` signed lanes), ``row`` (in), ``r`` (out, ``lanes`` signed
+    lanes); ``r`` at cycle ``c + latency`` belongs to the inputs at cycle ``c``.
+    """
+
+    def __init__(self, *, matrix, lanes: int, in_width: int, pipeline: int = 0):
+        M = np.asarray(matrix)
+        if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 1:
+            raise ConfigError(f"Matrix must be square, not of shape {M.shape}")
+        if not np.isin(M, (-1, 0, 1)).all():
+            raise ConfigError("Matrix entries must be -1, 0 or +1")
+        d = M.shape[0]
+        if d & (d - 1):
+            raise ConfigError(f"Matrix size must be a power of two, not {d}")
+        if not isinstance(lanes, int) or lanes < 1 or d % lanes:
+            raise ConfigError(f"Lanes must divide the matrix size {d}, not {lanes!r}")
+        if not isinstance(in_width, int) or in_width < 1:
+            raise ConfigError(f"Input width must be a positive integer, not {in_width!r}")
+        if not isinstance(pipeline, int) or pipeline < 0:
+            raise ConfigError(f"Pipeline must be a non-negative integer, not {pipeline!r}")
+        self.matrix = M.astype(np.int8)
+        self.hidden, self.lanes, self.in_width, self.pipeline = d, lanes, in_width, pipeline
+        self.groups = d // lanes
+        self.negatives = (self.matrix < 0).sum(axis=1).astype(np.int64)
+        self.in_interval = Interval(-(1 << (in_width - 1)), (1 << (in_width - 1)) - 1)
+        lo, hi = self.in_interval.lo, self.in_interval.hi
+        Mi = self.matrix.astype(np.int64)
+        row_lo = np.minimum(Mi * lo, Mi * hi).sum(axis=1)
+        row_hi = np.maximum(Mi * lo, Mi * hi).sum(axis=1)
+        self.out_interval = Interval(int(row_lo.min()), int(row_hi.max()))
+        self.out_width = self.out_interval.width
+        self.internal_widths = WidthLog()
+        super().__init__({
+            "h": In(data.ArrayLayout(signed(in_width), d)),
+            "row": In(unsigned(max(1, ceil_log2(self.groups)))),
+            "r": Out(data.ArrayLayout(signed(self.out_width), lanes)),
+        })
+
+    @property
+    def has_correction(self) -> bool:
+        return bool(self.negatives.any())
+
+    @property
+    def levels(self) -> int:
+        return ceil_log2(self.hidden + (1 if self.has_correction else 0))
+
+    @property
+    def latency(self) -> int:
+        return pipeline_registers(self.levels, self.pipeline)
+
+    def model(self, h, rows) -> np.ndarray:
+        """Bit-exact reference: ``h`` ``(N, d)``, ``rows`` ``(N,)`` → ``(N, lanes)``."""
+        h = np.asarray(h, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        idx = rows[:, None] * self.lanes + np.arange(self.lanes)[None, :]
+        M = self.matrix.astype(np.int64)
+        return np.einsum("nlj,nj->nl", M[idx], h)
+
+    def _words(self, lane: int) -> tuple[list[int], int]:
+        """ROM words of one lane: non-zero mask, negative mask, count of negatives."""
+        d, L = self.hidden, self.lanes
+        wc = max(1, int(self.negatives.max()).bit_length())
+        rows = np.arange(self.groups) * L + lane
+        nz = bits_to_ints(self.matrix[rows] != 0)
+        neg = bits_to_ints(self.matrix[rows] < 0)
+        words = [int(a) | (int(b) << d) | (int(c) << (2 * d)) for a, b, c in zip(nz, neg, self.negatives[rows], strict=True)]
+        return words, 2 * d + wc
+
+    def elaborate(self, platform):
+        m = Module()
+        d, L = self.hidden, self.lanes
+        row = self.row[:ceil_log2(self.groups)] if self.groups > 1 else Const(0, 1)
+        for ln in range(L):
+            words, width = self._words(ln)
+            word = rom(m, f"rows{ln}", words, width, row)
+            leaves = []
+            for j in range(d):
+                x = self.h[j]
+                leaves.append(Term(Mux(word[j], Mux(word[d + j], ~x, x), 0), self.in_interval))
+            if self.has_correction:
+                cmax = int(self.negatives.max())
+                leaves.append(Term(word[2 * d:], Interval(0, (1 << (width - 2 * d)) - 1).union(Interval(0, cmax))))
+            total, regs = sum_tree(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
+                                   log=self.internal_widths, log_as="dense")
+            assert regs == self.latency
+            m.d.comb += self.r[ln].eq(total.value)  # the exact row sum fits out_width
+        return m

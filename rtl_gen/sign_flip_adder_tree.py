@@ -1,0 +1,104 @@
+"""``adder_tree``: ``lanes`` rows of ``(I ⊗ S_b) h`` per cycle, one ``b``-input tree per lane.
+
+Row ``i = row·lanes + l`` of lane ``l`` sums the ``b`` inputs of its block, input ``j``
+sign-flipped by the Sylvester pattern ``S_b[i mod b][j] = (−1)^popcount(i & j)``. The zeros
+of Block-HadamRNN are never added: the block is selected by a multiplexer, not multiplied.
+
+Negation costs no adder: a flipped leaf is the ones' complement ``~h = −h − 1`` (an XOR
+with the flip bit), and the missing ``+1``s are added once at the root: every row of
+``S_b`` but row 0 has exactly ``b/2`` negative entries, so the correction is ``b/2`` when
+``i mod b ≠ 0`` and 0 otherwise. ``pipeline = K``: a register after every ``K`` of the
+``log2 b + 1`` adder levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Array, Const, Module, Mux, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from hadam_hw.errors import ConfigError
+from hadam_hw.fixedpoint import Interval
+from hadam_hw.hadamard import check_hidden_block, sylvester
+from hadam_hw.widths import hadamard_sum_interval
+
+from .arith import Term, WidthLog, sum_tree
+from .schedule import adder_tree_levels, ceil_log2, pipeline_registers
+
+__all__ = ["SignFlipAdderTree"]
+
+
+class SignFlipAdderTree(wiring.Component):
+    """``r[l] = Σ_j S_b[i mod b][j] · h[block(i)·b + j]`` for ``i = row·lanes + l``.
+
+    Members: ``h`` (in, ``d`` signed lanes of ``in_width``), ``row`` (in, the row group),
+    ``r`` (out, ``lanes`` signed lanes). ``r`` at cycle ``c + latency`` belongs to ``h`` and
+    ``row`` at cycle ``c``.
+    """
+
+    def __init__(self, *, hidden: int, block: int, lanes: int, in_width: int, pipeline: int = 0):
+        check_hidden_block(hidden, block)
+        if not isinstance(lanes, int) or lanes < 1 or hidden % lanes:
+            raise ConfigError(f"Lanes must divide the hidden size {hidden}, not {lanes!r}")
+        if not isinstance(in_width, int) or in_width < 1:
+            raise ConfigError(f"Input width must be a positive integer, not {in_width!r}")
+        if not isinstance(pipeline, int) or pipeline < 0:
+            raise ConfigError(f"Pipeline must be a non-negative integer, not {pipeline!r}")
+        self.hidden, self.block, self.lanes = hidden, block, lanes
+        self.in_width, self.pipeline = in_width, pipeline
+        self.groups = hidden // lanes
+        self.in_interval = Interval(-(1 << (in_width - 1)), (1 << (in_width - 1)) - 1)
+        self.out_interval = hadamard_sum_interval(block, self.in_interval)
+        self.out_width = self.out_interval.width
+        self.internal_widths = WidthLog()
+        super().__init__({
+            "h": In(data.ArrayLayout(signed(in_width), hidden)),
+            "row": In(unsigned(max(1, ceil_log2(self.groups)))),
+            "r": Out(data.ArrayLayout(signed(self.out_width), lanes)),
+        })
+
+    @property
+    def latency(self) -> int:
+        return pipeline_registers(adder_tree_levels(self.block), self.pipeline)
+
+    def model(self, h, rows) -> np.ndarray:
+        """Bit-exact reference: ``h`` ``(N, d)``, ``rows`` ``(N,)`` → ``(N, lanes)``."""
+        h = np.asarray(h, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        S = sylvester(self.block).astype(np.int64)
+        b, L = self.block, self.lanes
+        out = np.zeros((len(rows), L), dtype=np.int64)
+        for n, g in enumerate(rows):
+            for ln in range(L):
+                i = int(g) * L + ln
+                blk = i // b
+                out[n, ln] = S[i % b] @ h[n, blk * b:(blk + 1) * b]
+        return out
+
+    def elaborate(self, platform):
+        m = Module()
+        d, b, L = self.hidden, self.block, self.lanes
+        kb, kl = ceil_log2(b), ceil_log2(L)
+        nblocks = d // b
+        row = self.row[:ceil_log2(self.groups)] if self.groups > 1 else Const(0, 1)
+        for ln in range(L):
+            # i = row·L + l; its position in the block and its block number
+            i = (row << kl) | ln if self.groups > 1 else Const(ln, max(1, kl + 1))
+            rmod = i[:kb] if kb else Const(0, 1)
+            if nblocks > 1:
+                blk = i[kb:]
+                inputs = [Array([self.h[beta * b + j] for beta in range(nblocks)])[blk] for j in range(b)]
+            else:
+                inputs = [self.h[j] for j in range(b)]
+            leaves = []
+            for j in range(b):
+                flip = (rmod & j).xor() if j and kb else Const(0, 1)
+                leaves.append(Term(Mux(flip, ~inputs[j], inputs[j]), self.in_interval))
+            if b > 1:
+                leaves.append(Term(Mux(rmod != 0, b // 2, 0), Interval(0, b // 2)))
+            total, regs = sum_tree(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
+                                   log=self.internal_widths, log_as="adder_tree")
+            assert regs == self.latency
+            m.d.comb += self.r[ln].eq(total.value)  # exact r fits out_width (hadamard_sum_interval)
+        return m

@@ -1,0 +1,181 @@
+"""Cycle-level Amaranth-simulator harness for the HadamRNN cell and exact comparisons.
+
+One testbench coroutine drives ``x`` (with seeded random valid gaps; ``valid`` stays up
+until the handshake), pulls ``y``/``h`` (with seeded random ``ready`` back-pressure) and
+records the cycle of every transfer, so tests can check values against
+:func:`hadam_hw.golden.run_golden` and the manifest's timing exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from amaranth.sim import Simulator
+
+from hadam_hw.golden import GoldenResult, run_golden
+
+__all__ = ["CellRun", "run_cell", "pack_x", "assert_exact", "simulate_cell", "expected_streams"]
+
+
+def assert_exact(expected, got, what: str, index_names=("step", "lane")) -> None:
+    """``np.testing.assert_equal`` with a message naming the first bad element and both values."""
+    expected, got = np.asarray(expected), np.asarray(got)
+    if expected.shape != got.shape:
+        raise AssertionError(f"{what}: shape {got.shape}, expected {expected.shape}")
+    bad = np.argwhere(expected != got)
+    if len(bad):
+        pos = tuple(int(i) for i in bad[0])
+        names = ", ".join(f"{n} {i}" for n, i in zip(index_names, pos, strict=False))
+        raise AssertionError(
+            f"{what}: {len(bad)} mismatches; first at {names or pos}: got {int(got[pos])}, "
+            f"expected {int(expected[pos])}"
+        )
+    np.testing.assert_equal(got, expected)
+
+
+def pack_x(model, x_step, first: bool, last: bool) -> int:
+    """The x payload word of one step (SPEC §4): data lanes, then first, then last."""
+    cfg = model.config
+    if model.onehot:
+        word, w = int(x_step), cfg.in_bits
+    else:
+        mask = (1 << cfg.in_bits) - 1
+        word = 0
+        for k, v in enumerate(np.asarray(x_step).tolist()):
+            word |= (int(v) & mask) << (k * cfg.in_bits)
+        w = cfg.n_in * cfg.in_bits
+    return word | (int(first) << w) | (int(last) << (w + 1))
+
+
+def _unpack(word: int, lanes: int, width: int) -> tuple[list[int], int]:
+    vals = []
+    for i in range(lanes):
+        v = (word >> (i * width)) & ((1 << width) - 1)
+        vals.append(v - (1 << width) if v >> (width - 1) else v)
+    return vals, (word >> (lanes * width)) & 1
+
+
+@dataclass
+class CellRun:
+    accept_cycles: list[int] = field(default_factory=list)
+    y: list[list[int]] = field(default_factory=list)
+    y_last: list[int] = field(default_factory=list)
+    y_cycles: list[int] = field(default_factory=list)
+    h: list[list[int]] = field(default_factory=list)
+    h_last: list[int] = field(default_factory=list)
+    h_cycles: list[int] = field(default_factory=list)
+    cycles: int = 0
+
+
+def simulate_cell(cell, words: list[int], *, n_y: int, n_h: int, gap: float = 0.0,
+                  ready: float = 1.0, seed: int = 0, max_cycles: int | None = None,
+                  vcd: str | None = None) -> CellRun:
+    """Drive ``words`` into ``cell.x`` and collect ``n_y`` y and ``n_h`` h transfers."""
+    cfg = cell.model.config
+    S = cell.schedule
+    wy = cell.widths.width("y")
+    rng = np.random.default_rng(seed)
+    run = CellRun()
+    has_h = cell.hw.expose_state
+    if max_cycles is None:
+        max_cycles = (len(words) + 4) * S.cycles_per_step * (1 + int(10 * gap) + int(10 * (1 - ready))) \
+            + 4 * S.latency_cycles + 100
+    x_payload = cell.x.payload.as_value()
+
+    async def bench(ctx):
+        i, cycle, presenting = 0, 0, False
+        while len(run.y) < n_y or (has_h and len(run.h) < n_h) or i < len(words):
+            if cycle > max_cycles:
+                raise AssertionError(
+                    f"timeout after {cycle} cycles: {i}/{len(words)} x accepted, "
+                    f"{len(run.y)}/{n_y} y, {len(run.h)}/{n_h} h"
+                )
+            if not presenting and i < len(words) and (gap == 0 or rng.random() >= gap):
+                presenting = True
+                ctx.set(x_payload, words[i])
+            ctx.set(cell.x.valid, presenting)
+            y_rdy = ready >= 1 or rng.random() < ready
+            ctx.set(cell.y.ready, y_rdy)
+            h_rdy = False
+            if has_h:
+                h_rdy = ready >= 1 or rng.random() < ready
+                ctx.set(cell.h.ready, h_rdy)
+            probes = [cell.x.ready, cell.y.valid, cell.y.payload.as_value()]
+            if has_h:
+                probes += [cell.h.valid, cell.h.payload.as_value()]
+            _, _, *vals = await ctx.tick().sample(*probes)
+            if presenting and vals[0]:
+                run.accept_cycles.append(cycle)
+                i += 1
+                presenting = False
+            if vals[1] and y_rdy:
+                lanes, last = _unpack(vals[2], cfg.n_out, wy)
+                run.y.append(lanes), run.y_last.append(last), run.y_cycles.append(cycle)
+            if has_h and vals[3] and h_rdy:
+                lanes, last = _unpack(vals[4], cfg.hidden, cfg.state_bits)
+                run.h.append(lanes), run.h_last.append(last), run.h_cycles.append(cycle)
+            cycle += 1
+        # a few more cycles: nothing extra may come out
+        for _ in range(2 * S.latency_cycles + 2):
+            ctx.set(cell.x.valid, 0)
+            ctx.set(cell.y.ready, 1)
+            if has_h:
+                ctx.set(cell.h.ready, 1)
+            _, _, *vals = await ctx.tick().sample(cell.y.valid, *( [cell.h.valid] if has_h else []))
+            if vals[0] or (has_h and vals[1]):
+                raise AssertionError(f"output beyond the expected count at cycle {cycle}")
+            cycle += 1
+        run.cycles = cycle
+
+    sim = Simulator(cell)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    if vcd:
+        with sim.write_vcd(vcd):
+            sim.run()
+    else:
+        sim.run()
+    return run
+
+
+def expected_streams(model, x, first, last) -> tuple[GoldenResult, np.ndarray, np.ndarray, list[int]]:
+    """Golden result, expected y items (in order), expected h items, and the step index of each y."""
+    g = run_golden(model, x, first, last)
+    batch, T = g.first.shape
+    ys, y_steps = [], []
+    for b in range(batch):
+        for t in range(T):
+            if g.y_valid[b, t]:
+                ys.append(g.y[b, t])
+                y_steps.append(b * T + t)
+    hs = g.h.reshape(batch * T, -1)
+    return g, np.array(ys, dtype=np.int64).reshape(-1, model.config.n_out), hs, y_steps
+
+
+def run_cell(cell, x, first, last, *, gap: float = 0.0, ready: float = 1.0, seed: int = 0,
+             vcd: str | None = None):
+    """Simulate ``cell`` on a batch (rows back to back in one stream); compare with the golden model.
+
+    ``first[:, 0]`` must be set (each batch row starts from a zero state). Returns the
+    :class:`CellRun` and the step index of each y, after asserting values, order and flags.
+    """
+    model = cell.model
+    g, ys, hs, y_steps = expected_streams(model, x, first, last)
+    batch, T = g.first.shape
+    xs = np.asarray(x)
+    words = []
+    for b in range(batch):
+        for t in range(T):
+            words.append(pack_x(model, xs[b, t], g.first[b, t], g.last[b, t]))
+    run = simulate_cell(cell, words, n_y=len(ys), n_h=len(hs) if cell.hw.expose_state else 0,
+                        gap=gap, ready=ready, seed=seed, vcd=vcd)
+    assert len(run.accept_cycles) == len(words)
+    got_y = np.array(run.y, dtype=np.int64).reshape(-1, model.config.n_out)
+    assert_exact(ys, got_y, "y", ("y item", "output lane"))
+    lasts = g.last.reshape(-1)[y_steps].astype(int)
+    assert_exact(lasts, np.array(run.y_last), "y.last", ("y item",))
+    if cell.hw.expose_state:
+        assert_exact(hs, np.array(run.h, dtype=np.int64), "h", ("step", "state lane"))
+        assert_exact(g.last.reshape(-1).astype(int), np.array(run.h_last), "h.last", ("step",))
+    return run, y_steps
