@@ -1,0 +1,109 @@
+"""``hadam-hw sim``: generate, simulate with cocotb and compare with the golden model.
+
+Exit status: 0 every output matched; 1 a mismatch (or the design failed to build or
+run); 2 misuse (one line on stderr). Nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["register"]
+
+
+def register(sub) -> None:
+    from hadam_hw.commands import existing_file, nonneg_int, positive_int
+
+    p = sub.add_parser(
+        "sim",
+        help="verify the generated Verilog against the golden model with cocotb (Icarus or Verilator)",
+        description="Generate the design (rtl_gen), simulate it cycle by cycle with cocotb under "
+        "full throughput, random stalls, back-pressure and a mid-sequence reset, and compare every "
+        "output with the golden model exactly. Exit 0: all matched; 1: a mismatch; 2: misuse. "
+        "With --soak: the million-step soak run over several configurations (no MODEL needed).",
+    )
+    p.add_argument("model", nargs="?", type=existing_file, help="a *.hrnn.npz artifact")
+    p.add_argument("--arch", choices=("adder_tree", "butterfly", "sdf", "dense"), default="butterfly")
+    p.add_argument("--lanes", type=positive_int, default=1, help="rows or elements per cycle (default 1)")
+    p.add_argument("--pipeline", type=nonneg_int, default=0,
+                   help="a register after every K adder levels / stages (default 0: none)")
+    p.add_argument("--expose-state", action="store_true", help="generate the h stream and check every h_t too")
+    p.add_argument("--top", default="hadamrnn", help="top module name (default hadamrnn)")
+    p.add_argument("--simulator", choices=("icarus", "verilator"), default="icarus")
+    p.add_argument("--sequences", type=positive_int, default=4, help="random sequences (default 4)")
+    p.add_argument("--seq-len", type=positive_int, default=200, help="steps per sequence (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="seed of inputs, stalls and resets (default 0)")
+    p.add_argument("--waves", action="store_true", help="record a waveform (FST with Icarus, VCD with Verilator)")
+    p.add_argument("--build-dir", default=None, help="root of the build folders (default build/sim)")
+    p.add_argument("--no-stalls", action="store_true", help="full throughput only (no idle, no back-pressure)")
+    p.add_argument("--no-resets", action="store_true", help="no reset in the middle of a sequence")
+    p.add_argument("--no-extremes", action="store_true", help="no sequence of inputs at their range ends")
+    p.add_argument("--soak", action="store_true",
+                   help="the soak run: --soak-steps checked steps across configurations, stalls and resets")
+    p.add_argument("--soak-steps", type=positive_int, default=1_000_000, help="soak total (default 1,000,000)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sim, _parser=p)
+
+
+def _progress_bar(total: int, quiet: bool, desc: str):
+    """A tqdm bar fed by the testbench's progress records (steps accepted so far)."""
+    if quiet:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="step", desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def update(rec: dict) -> None:
+        bar.n = min(total, int(rec.get("steps_in", 0)))
+        bar.set_postfix(cycles=rec.get("cycles", 0), refresh=False)
+        bar.refresh()
+
+    return bar, update
+
+
+def _sim(args) -> int:
+    from hadam_hw.config import HardwareConfig
+    from hadam_hw.errors import HadamHWError
+
+    from .runner import SimulationError
+
+    def stage(msg: str) -> None:
+        if not args.quiet:
+            print(f"[sim] {msg}", file=sys.stderr, flush=True)
+
+    if args.soak:
+        from .soak import run_soak
+
+        try:
+            res = run_soak(total_steps=args.soak_steps, simulator=args.simulator, seed=args.seed,
+                           build_dir=args.build_dir, stage=stage, quiet=args.quiet)
+        except SimulationError as e:
+            print(f"hadam-hw sim: {e}", file=sys.stderr)
+            return 1
+        print(res.summary())
+        return 0 if res.passed else 1
+
+    if args.model is None:
+        raise HadamHWError("MODEL is required (a *.hrnn.npz artifact), unless --soak is given")
+    from hadam_hw.artifact import load_artifact
+
+    from .verify import verify
+
+    model = load_artifact(args.model)
+    hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline,
+                        expose_state=args.expose_state, top=args.top)
+    total = args.sequences * args.seq_len + (0 if args.no_extremes else args.seq_len) \
+        + (0 if args.no_resets else 2 * args.seq_len)
+    bar, update = _progress_bar(total, args.quiet, f"{args.simulator}")
+    try:
+        res = verify(model, hw, simulator=args.simulator, sequences=args.sequences, seq_len=args.seq_len,
+                     seed=args.seed, waves=args.waves, build_dir=args.build_dir, stalls=not args.no_stalls,
+                     resets=not args.no_resets, extremes=not args.no_extremes, progress=update, stage=stage)
+    except SimulationError as e:
+        print(f"hadam-hw sim: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    print(res.summary())
+    return 0 if res.passed else 1
