@@ -142,7 +142,7 @@ def _calibration_batches(task: TaskData, batch_size: int):
     n = _CALIB_SAMPLES
     if isinstance(task.train, GeneratedSplit):
         for i in range(math.ceil(n / batch_size)):
-            yield task.train.draw(batch_size, -1, i)[0]
+            yield task.train.draw(batch_size, 1 << 30, i)[0]  # apart from every training epoch
     else:
         for x, _ in task.train.subset(min(n, len(task.train))).batches(batch_size):
             yield x

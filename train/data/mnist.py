@@ -46,7 +46,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     body = data[4 + 4 * ndim :]
     if len(body) != count * dtype.itemsize:
         raise DatasetMissingError(f"{path} is truncated: {len(body)} bytes of data for shape {dims}")
-    return np.frombuffer(body, dtype=dtype).reshape(dims)
+    return np.frombuffer(body, dtype=dtype).reshape(dims).copy()
 
 
 def _locate(data_dir: Path, stem: str) -> Path | None:
