@@ -185,12 +185,18 @@ class HadamRNNCell(wiring.Component):
             ]
         m.d.comb += [self.x.ready.eq(busy_ok & room), accept.eq(self.x.ready & self.x.valid)]
 
+        # after reset the state is zero whatever the first step says (the SDF's state memory
+        # keeps its contents through a reset, the registers do not: treat both the same)
+        fresh = Signal(init=1)
+        with m.If(accept):
+            m.d.sync += fresh.eq(0)
+        first_in = self.x.payload.first | fresh
         x_reg = Signal(self.x.payload.shape())
         with m.If(accept):
-            m.d.sync += x_reg.eq(self.x.payload)
+            m.d.sync += [x_reg.eq(self.x.payload), x_reg.first.eq(first_in)]
 
         # the step token and its flags, one stage per cycle after the handshake
-        tok, tok_first, tok_last = [accept], [self.x.payload.first], [self.x.payload.last]
+        tok, tok_first, tok_last = [accept], [first_in], [self.x.payload.last]
         for k in range(1, S.token_length + 1):
             t, ln = Signal(name=f"tok{k}"), Signal(name=f"tok{k}_last")
             m.d.sync += [t.eq(tok[-1]), ln.eq(tok_last[-1])]

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
 from hadam_hw.golden import GoldenResult, run_golden
 
-__all__ = ["CellRun", "run_cell", "pack_x", "assert_exact", "simulate_cell", "expected_streams"]
+__all__ = [
+    "CellRun", "run_cell", "pack_x", "assert_exact", "simulate_cell", "expected_streams",
+    "pack_lanes", "unpack_lanes", "simulate_datapath",
+]
 
 
 def assert_exact(expected, got, what: str, index_names=("step", "lane")) -> None:
@@ -179,3 +183,43 @@ def run_cell(cell, x, first, last, *, gap: float = 0.0, ready: float = 1.0, seed
         assert_exact(hs, np.array(run.h, dtype=np.int64), "h", ("step", "state lane"))
         assert_exact(g.last.reshape(-1).astype(int), np.array(run.h_last), "h.last", ("step",))
     return run, y_steps
+
+
+def pack_lanes(values, width: int) -> int:
+    """Pack integers as ``width``-bit two's complement lanes, lane 0 least significant."""
+    mask = (1 << width) - 1
+    word = 0
+    for i, v in enumerate(np.asarray(values).reshape(-1).tolist()):
+        word |= (int(v) & mask) << (i * width)
+    return word
+
+
+def unpack_lanes(word: int, lanes: int, width: int) -> list[int]:
+    return _unpack(word, lanes, width)[0] if lanes else []
+
+
+def simulate_datapath(dut, drive: list[list], outputs: dict, cycles: int) -> dict[str, np.ndarray]:
+    """Run ``cycles`` cycles; ``drive[c]`` lists ``(port, int)`` inputs for cycle ``c``
+    (missing cycles: inputs held). ``outputs`` maps name -> (port, lanes, width); returns
+    ``name -> (cycles, lanes)`` arrays of the values seen at each clock edge."""
+    got = {k: [] for k in outputs}
+    probes = [(k, p.as_value() if hasattr(p, "as_value") else p, n, w) for k, (p, n, w) in outputs.items()]
+
+    async def bench(ctx):
+        for c in range(cycles):
+            if c < len(drive):
+                for port, val in drive[c]:
+                    ctx.set(port.as_value() if hasattr(port, "as_value") else port, val)
+            _, _, *vals = await ctx.tick().sample(*[p for _, p, _, _ in probes])
+            for (k, _, n, w), v in zip(probes, vals, strict=True):
+                got[k].append(unpack_lanes(v, n, w))
+
+    top = Module()  # a clock domain even for purely combinational datapaths
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    return {k: np.array(v, dtype=np.int64) for k, v in got.items()}
