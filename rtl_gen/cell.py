@@ -94,6 +94,53 @@ class _Window:
         return Mux(self.start, value, reg)
 
 
+class _StepEvents:
+    """One-cycle pulses at fixed offsets after each handshake, with the step's flags.
+
+    Offsets are reached by chaining delays from the handshake (offset 0). Steps start at
+    least ``P`` cycles apart, so a delay of at most ``P`` cycles has at most one step in
+    flight and is a down-counter with latched flags; shorter or longer ones are shift
+    registers. ``first``/``last`` are valid on the cycle of the pulse.
+    """
+
+    def __init__(self, m: Module, P: int, pulse, first, last, offsets):
+        self._ev = {0: (pulse, first, last)}
+        prev = 0
+        for o in sorted(set(offsets) - {0}):
+            p, f, la = self._ev[prev]
+            delta = o - prev
+            if delta <= 2 or delta > P:
+                for k in range(delta):
+                    q, qf, ql = Signal(name=f"ev{prev + k + 1}"), Signal(name=f"ev{prev + k + 1}_first"), \
+                        Signal(name=f"ev{prev + k + 1}_last")
+                    m.d.sync += [q.eq(p), qf.eq(f), ql.eq(la)]
+                    p, f, la = q, qf, ql
+            else:
+                cnt = Signal(range(delta), name=f"ev{o}_cnt")
+                armed = Signal(name=f"ev{o}_armed")
+                ff, fl = Signal(name=f"ev{o}_first"), Signal(name=f"ev{o}_last")
+                fire = Signal(name=f"ev{o}")
+                m.d.comb += fire.eq(armed & (cnt == 0))
+                with m.If(p):
+                    m.d.sync += [cnt.eq(delta - 1), armed.eq(1), ff.eq(f), fl.eq(la)]
+                with m.Elif(fire):
+                    m.d.sync += armed.eq(0)
+                with m.Elif(armed):
+                    m.d.sync += cnt.eq(cnt - 1)
+                p, f, la = fire, ff, fl
+            self._ev[o] = (p, f, la)
+            prev = o
+
+    def pulse(self, offset: int):
+        return self._ev[offset][0]
+
+    def first(self, offset: int):
+        return self._ev[offset][1]
+
+    def last(self, offset: int):
+        return self._ev[offset][2]
+
+
 class HadamRNNCell(wiring.Component):
     """The whole HadamRNN step engine for one model (weights baked) and one architecture.
 
@@ -195,18 +242,14 @@ class HadamRNNCell(wiring.Component):
         with m.If(accept):
             m.d.sync += [x_reg.eq(self.x.payload), x_reg.first.eq(first_in)]
 
-        # the step token and its flags, one stage per cycle after the handshake
-        tok, tok_first, tok_last = [accept], [first_in], [self.x.payload.last]
-        for k in range(1, S.token_length + 1):
-            t, ln = Signal(name=f"tok{k}"), Signal(name=f"tok{k}_last")
-            m.d.sync += [t.eq(tok[-1]), ln.eq(tok_last[-1])]
-            tok.append(t)
-            tok_last.append(ln)
-            if not S.serial:  # the row-serial cell reads `first` from x_reg
-                f = Signal(name=f"tok{k}_first")
-                m.d.sync += f.eq(tok_first[-1])
-                tok_first.append(f)
-        self._tok, self._tok_first, self._tok_last = tok, tok_first, tok_last
+        # the step's events (window starts) and its flags, at fixed offsets from the handshake
+        if S.serial:
+            offsets = {S.read_offset, S.proj_offset, S.final_offset, S.head_offset}
+        else:
+            offsets = {1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
+                       S.head_offset + S.head_latency}
+        # (the row-serial cell reads `first` from x_reg: no need to carry it)
+        self._ev = _StepEvents(m, P, accept, Const(0, 1) if S.serial else first_in, self.x.payload.last, offsets)
         self._x_reg = x_reg
         self._every_step = every_step
         self._yf, self._hf = yf, hf
@@ -221,10 +264,10 @@ class HadamRNNCell(wiring.Component):
     def _elaborate_serial(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
         d, b, L, G, sb, p = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits
-        tok, tok_last, x_reg = self._tok, self._tok_last, self._x_reg
+        ev, x_reg = self._ev, self._x_reg
 
         # recurrence datapath: reads the state of the previous step, row group per cycle
-        rd_start = tok[S.read_offset]
+        rd_start = ev.pulse(S.read_offset)
         rd = _Window(m, "rd", rd_start, G)
         first = x_reg.first  # x_reg holds this step's payload for P >= G cycles
         state = None
@@ -258,7 +301,7 @@ class HadamRNNCell(wiring.Component):
         r_terms = [Term(r_out[ln], r_iv) for ln in range(L)]
 
         # input projection for the same row groups, issued proj_latency cycles ahead
-        pw = _Window(m, "pw", tok[S.proj_offset], G)
+        pw = _Window(m, "pw", ev.pulse(S.proj_offset), G)
         xsrc = self.x.payload.data if S.proj_offset == 0 else x_reg.data
         xd = pw.latch(xsrc, "x")
         v_iv = self._iv("v")
@@ -300,7 +343,7 @@ class HadamRNNCell(wiring.Component):
             self.internal_widths.note("proj.product", prod_iv.width)
 
         # final add, row group per cycle
-        fa = _Window(m, "fa", tok[S.final_offset], G)
+        fa = _Window(m, "fa", ev.pulse(S.final_offset), G)
         half = (1 << cfg.frac_bits) >> 1
         CH = model.C.astype(np.int64) + half
         ch_iv = Interval.of(CH)
@@ -333,7 +376,7 @@ class HadamRNNCell(wiring.Component):
             with m.If(fa.is_last):
                 m.d.sync += state.eq(collected)
         if self._hf is not None:
-            last_h = fa.latch(tok_last[S.final_offset], "last")
+            last_h = fa.latch(ev.last(S.final_offset), "last")
             m.d.comb += [self._hf.w_en.eq(fa.is_last), self._hf.w_data.eq(Cat(collected, last_h))]
 
         # output head: y += V[:, rows]·relu(h[rows]), lanes·n_out products per cycle
@@ -344,7 +387,7 @@ class HadamRNNCell(wiring.Component):
                 m.d.sync += q.eq(relus[ln])
                 rq.append(q)
             relus = rq
-        hw_ = _Window(m, "hw", tok[S.head_offset], G)
+        hw_ = _Window(m, "hw", ev.pulse(S.head_offset), G)
         V = model.V.astype(np.int64)  # (n_out, d)
         n_out = cfg.n_out
         rmax = self._iv("relu").hi
@@ -370,7 +413,7 @@ class HadamRNNCell(wiring.Component):
             ysums.append(ys)
         self.internal_widths.note("head.product", hp_iv.width)
         self.internal_widths.note("head.acc", wy)
-        last_y = hw_.latch(tok_last[S.head_offset], "last")
+        last_y = hw_.latch(ev.last(S.head_offset), "last")
         m.d.comb += [
             self._yf.w_en.eq(hw_.is_last & (Const(1, 1) if self._every_step else last_y)),
             self._yf.w_data.eq(Cat(cat_lanes(ysums, wy), last_y)),
@@ -380,7 +423,7 @@ class HadamRNNCell(wiring.Component):
     def _elaborate_parallel(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
         d, b, sb, p = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits
-        tok, tok_first, tok_last, x_reg = self._tok, self._tok_first, self._tok_last, self._x_reg
+        ev, x_reg = self._ev, self._x_reg
         n_in, n_out = cfg.n_in, cfg.n_out
 
         state = Signal(d * sb, name="state")
@@ -388,7 +431,7 @@ class HadamRNNCell(wiring.Component):
         m.submodules.recurrence = bf
         assert bf.latency == S.rec_latency
         self.internal_widths.update(bf.internal_widths)
-        m.d.comb += bf.x.eq(Mux(tok_first[S.read_offset], 0, state))
+        m.d.comb += bf.x.eq(Mux(ev.first(S.read_offset), 0, state))
         r_iv = self._iv("r")
 
         # input projection
@@ -399,7 +442,7 @@ class HadamRNNCell(wiring.Component):
             words = pack_words(U.T.tolist(), p)
             tbits = max(1, ceil_log2(n_in))
             col = rom(m, "U_rom", words, d * p, self.x.payload.data[:tbits], domain="sync",
-                      en=tok[0]) if n_in > 1 else Const(words[0], d * p)
+                      en=ev.pulse(0)) if n_in > 1 else Const(words[0], d * p)
             for i in range(d):
                 v = sig(v_iv, f"v{i}")
                 m.d.comb += v.eq(lane(col, i, p))
@@ -408,12 +451,12 @@ class HadamRNNCell(wiring.Component):
             U = model.U.astype(np.int64)
             xlo, xhi = cfg.x_range
             prod_iv = self._product_interval(U, xlo, xhi)
-            pw = _Window(m, "pw", tok[1], n_in)
+            pw = _Window(m, "pw", ev.pulse(1), n_in)
             xs = [lane(x_reg.data, k, cfg.in_bits, cfg.in_signed) for k in range(n_in)]
             xk = Signal(signed(cfg.in_bits) if cfg.in_signed else unsigned(cfg.in_bits), name="x_k")
             m.d.comb += xk.eq(Array(xs)[pw.idx] if n_in > 1 else xs[0])  # one multiplexer for all rows
             col = rom(m, "U_rom", pack_words(U.T.tolist(), p), d * p, pw.idx)
-            aw = _Window(m, "aw", tok[1 + S.proj_latency], n_in) if S.proj_latency else pw
+            aw = _Window(m, "aw", ev.pulse(1 + S.proj_latency), n_in) if S.proj_latency else pw
             for i in range(d):
                 pr = sig(prod_iv, f"ux{i}")
                 m.d.comb += pr.eq(lane(col, i, p) * xk)
@@ -428,7 +471,7 @@ class HadamRNNCell(wiring.Component):
             self.internal_widths.note("proj.product", prod_iv.width)
 
         # final add on the whole vector, once per step
-        fa_now = tok[S.final_offset]
+        fa_now = ev.pulse(S.final_offset)
         half = (1 << cfg.frac_bits) >> 1
         CH = model.C.astype(np.int64) + half
         ch_iv = Interval.of(CH)
@@ -440,13 +483,13 @@ class HadamRNNCell(wiring.Component):
         with m.If(fa_now):
             m.d.sync += state.eq(hvec)
         if self._hf is not None:
-            m.d.comb += [self._hf.w_en.eq(fa_now), self._hf.w_data.eq(Cat(hvec, tok_last[S.final_offset]))]
+            m.d.comb += [self._hf.w_en.eq(fa_now), self._hf.w_data.eq(Cat(hvec, ev.last(S.final_offset)))]
 
         # output head: one output per cycle, a d-input tree over V[j, :]·relu(state)
         V = model.V.astype(np.int64)
         rmax = self._iv("relu").hi
         hp_iv = self._product_interval(V, 0, rmax)
-        hw_ = _Window(m, "hw", tok[S.head_offset], n_out)
+        hw_ = _Window(m, "hw", ev.pulse(S.head_offset), n_out)
         vrow = rom(m, "V_rom", pack_words(V.tolist(), p), d * p, hw_.idx)
         c_iv = Interval.of(model.c)
         cj = rom(m, "c_rom", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, hw_.idx)
@@ -464,14 +507,14 @@ class HadamRNNCell(wiring.Component):
         wy = self.widths.width("y")
         yj = Signal(signed(wy), name="yj")
         m.d.comb += yj.eq(tot.value)  # exact y_j fits the y width
-        cw = _Window(m, "cw", tok[S.head_offset + S.head_latency], n_out)
+        cw = _Window(m, "cw", ev.pulse(S.head_offset + S.head_latency), n_out)
         ybuf = [Signal(signed(wy), name=f"ybuf{j}") for j in range(n_out - 1)]
         if ybuf:
             with m.If(cw.active):
                 m.d.sync += ybuf[-1].eq(yj)
                 for j in range(n_out - 2):
                     m.d.sync += ybuf[j].eq(ybuf[j + 1])
-        last_y = cw.latch(tok_last[S.head_offset + S.head_latency], "last")
+        last_y = cw.latch(ev.last(S.head_offset + S.head_latency), "last")
         m.d.comb += [
             self._yf.w_en.eq(cw.is_last & (Const(1, 1) if self._every_step else last_y)),
             self._yf.w_data.eq(Cat(cat_lanes([*ybuf, yj], wy), last_y)),

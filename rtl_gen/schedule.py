@@ -104,7 +104,7 @@ class Schedule:
     latency_cycles_h: int  # x handshake -> h valid
     y_fifo_depth: int
     h_fifo_depth: int
-    token_length: int  # length of the step-token shift register
+    last_event_offset: int  # the latest window start, cycles after the handshake
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -219,7 +219,7 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
         rec_latency=lrec, proj_latency=lp, head_latency=lh, read_offset=read, proj_offset=proj,
         final_offset=final, head_offset=head, h_push_offset=h_push, y_push_offset=y_push,
         cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
-        y_fifo_depth=y_depth, h_fifo_depth=h_depth, token_length=token,
+        y_fifo_depth=y_depth, h_fifo_depth=h_depth, last_event_offset=token,
     )
 
 

@@ -82,7 +82,7 @@ def make_manifest(cell, *, artifact_sha256: str) -> dict:
         },
         "y": {
             **ports["y"], "direction": "out", "per": "step" if cfg.output.value == "every_step" else "sequence",
-            "width": cfg.n_out * wy + 1,
+            "width": cfg.n_out * wy + 1, "latency_cycles": S.latency_cycles,
             "fields": {
                 "data": {"offset": 0, "width": cfg.n_out * wy, "lanes": cfg.n_out, "lane_width": wy, "signed": True},
                 "last": {"offset": cfg.n_out * wy, "width": 1},
@@ -93,6 +93,7 @@ def make_manifest(cell, *, artifact_sha256: str) -> dict:
         hd = cfg.hidden * cfg.state_bits
         streams["h"] = {
             **ports["h"], "direction": "out", "per": "step", "width": hd + 1,
+            "latency_cycles": S.latency_cycles_h,
             "fields": {
                 "data": {"offset": 0, "width": hd, "lanes": cfg.hidden, "lane_width": cfg.state_bits, "signed": True},
                 "last": {"offset": hd, "width": 1},
