@@ -192,6 +192,18 @@ class HadamRNNCell(wiring.Component):
         cands = [wl * lo, wl * hi, wh * lo, wh * hi, 0]
         return Interval(min(cands), max(cands))
 
+    def _window(self, offset: int, length: int) -> _Window:
+        """The (shared) window of ``length`` cycles starting ``offset`` cycles after the handshake."""
+        key = (offset, length)
+        if key not in self._windows:
+            self._windows[key] = _Window(self._m, f"w{offset}_{length}", self._ev.pulse(offset), length)
+        return self._windows[key]
+
+    def _x_source(self, offset: int):
+        """``x_reg`` may be read at this offset: the next handshake comes at least P cycles later."""
+        assert 1 <= offset <= self.schedule.cycles_per_step, (offset, self.schedule.cycles_per_step)
+        return self._x_reg
+
     # --- elaboration ----------------------------------------------------------------------
     def elaborate(self, platform):
         m = Module()
@@ -242,14 +254,17 @@ class HadamRNNCell(wiring.Component):
         with m.If(accept):
             m.d.sync += [x_reg.eq(self.x.payload), x_reg.first.eq(first_in)]
 
-        # the step's events (window starts) and its flags, at fixed offsets from the handshake
+        # the step's events (window starts) and its flags, at fixed offsets from the handshake;
+        # tables are read synchronously, so their windows start one cycle ahead of the use
         if S.serial:
-            offsets = {S.read_offset, S.proj_offset, S.final_offset, S.head_offset}
+            offsets = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
+                       S.final_offset - 1, S.head_offset, S.head_offset - 1}
         else:
-            offsets = {1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
+            offsets = {0, 1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
                        S.head_offset + S.head_latency}
-        # (the row-serial cell reads `first` from x_reg: no need to carry it)
-        self._ev = _StepEvents(m, P, accept, Const(0, 1) if S.serial else first_in, self.x.payload.last, offsets)
+        self._ev = _StepEvents(m, P, accept, first_in, self.x.payload.last, offsets)
+        self._windows: dict[tuple[int, int], _Window] = {}
+        self._m = m
         self._x_reg = x_reg
         self._every_step = every_step
         self._yf, self._hf = yf, hf
@@ -264,12 +279,12 @@ class HadamRNNCell(wiring.Component):
     def _elaborate_serial(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
         d, b, L, G, sb, p = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits
-        ev, x_reg = self._ev, self._x_reg
+        ev = self._ev
 
         # recurrence datapath: reads the state of the previous step, row group per cycle
         rd_start = ev.pulse(S.read_offset)
-        rd = _Window(m, "rd", rd_start, G)
-        first = x_reg.first  # x_reg holds this step's payload for P >= G cycles
+        rd = self._window(S.read_offset, G)
+        first = rd.latch(ev.first(S.read_offset), "first")
         state = None
         if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
             if hw.arch is Arch.ADDER_TREE:
@@ -284,11 +299,13 @@ class HadamRNNCell(wiring.Component):
             dp = SDFButterfly(block=b, lanes=L, in_width=sb, pipeline=hw.pipeline)
             m.submodules.recurrence = dp
             if G > 1:
+                # block-RAM friendly: synchronous read one cycle ahead, write-first so the
+                # next step may read a row in the very cycle it is written
                 mem = memory.Memory(shape=unsigned(L * sb), depth=G, init=[])
                 m.submodules.state = mem
-                rp = mem.read_port(domain="comb")
                 wp = mem.write_port()
-                m.d.comb += rp.addr.eq(rd.idx)
+                rp = mem.read_port(transparent_for=(wp,))
+                m.d.comb += rp.addr.eq(self._window(S.read_offset - 1, G).idx)
                 rdata = rp.data
             else:
                 state = Signal(L * sb, name="state")
@@ -300,10 +317,7 @@ class HadamRNNCell(wiring.Component):
         r_iv = self._iv("r")
         r_terms = [Term(r_out[ln], r_iv) for ln in range(L)]
 
-        # input projection for the same row groups, issued proj_latency cycles ahead
-        pw = _Window(m, "pw", ev.pulse(S.proj_offset), G)
-        xsrc = self.x.payload.data if S.proj_offset == 0 else x_reg.data
-        xd = pw.latch(xsrc, "x")
+        # input projection for the same row groups (weights read one cycle ahead)
         v_iv = self._iv("v")
         v_terms = []
         if model.onehot:
@@ -313,7 +327,9 @@ class HadamRNNCell(wiring.Component):
             cols = U.T.reshape(vocab * G, L)
             words = pack_words(cols.tolist(), p)
             tbits = max(1, ceil_log2(vocab))
-            addr = Cat(pw.idx, xd[:tbits]) if G > 1 else xd[:tbits]
+            aw = self._window(S.final_offset - 1, G)
+            token = aw.latch(self._x_source(S.final_offset - 1).data[:tbits], "token")
+            addr = Cat(aw.idx, token) if G > 1 else token
             udata = rom(m, "U_rom", words, L * p, addr, domain="sync")
             for ln in range(L):
                 v = sig(v_iv, f"v{ln}")
@@ -325,7 +341,9 @@ class HadamRNNCell(wiring.Component):
             xlo, xhi = cfg.x_range
             prod_iv = self._product_interval(U, xlo, xhi)
             words = pack_words(U.reshape(G, L * n_in).tolist(), p)
-            uw = rom(m, "U_rom", words, L * n_in * p, pw.idx)
+            uw = rom(m, "U_rom", words, L * n_in * p, self._window(S.proj_offset - 1, G).idx, domain="sync")
+            pw = self._window(S.proj_offset, G)
+            xd = pw.latch(self._x_source(S.proj_offset).data, "x")
             xs = [lane(xd, k, ib, cfg.in_signed) for k in range(n_in)]
             for ln in range(L):
                 terms = []
@@ -343,14 +361,16 @@ class HadamRNNCell(wiring.Component):
             self.internal_widths.note("proj.product", prod_iv.width)
 
         # final add, row group per cycle
-        fa = _Window(m, "fa", ev.pulse(S.final_offset), G)
+        fa = self._window(S.final_offset, G)
+        ca = self._window(S.final_offset - 1, G).idx  # constants read one cycle ahead
         half = (1 << cfg.frac_bits) >> 1
         CH = model.C.astype(np.int64) + half
         ch_iv = Interval.of(CH)
         wch = ch_iv.width
         neg_bits = (model.sign < 0).astype(np.int64).reshape(G, L)
-        negw = rom(m, "sign_rom", [int(sum(int(bit) << ln for ln, bit in enumerate(row))) for row in neg_bits], L, fa.idx)
-        chw = rom(m, "C_rom", pack_words(CH.reshape(G, L).tolist(), wch), L * wch, fa.idx)
+        negw = rom(m, "sign_rom", [int(sum(int(bit) << ln for ln, bit in enumerate(row))) for row in neg_bits], L, ca,
+                   domain="sync")
+        chw = rom(m, "C_rom", pack_words(CH.reshape(G, L).tolist(), wch), L * wch, ca, domain="sync")
         hs, relus = [], []
         for ln in range(L):
             h, relu = self._final_add(m, r_terms[ln], negw[ln], v_terms[ln], lane(chw, ln, wch), ch_iv, f"fa{ln}")
@@ -387,13 +407,13 @@ class HadamRNNCell(wiring.Component):
                 m.d.sync += q.eq(relus[ln])
                 rq.append(q)
             relus = rq
-        hw_ = _Window(m, "hw", ev.pulse(S.head_offset), G)
+        hw_ = self._window(S.head_offset, G)
         V = model.V.astype(np.int64)  # (n_out, d)
         n_out = cfg.n_out
         rmax = self._iv("relu").hi
         hp_iv = self._product_interval(V, 0, rmax)
         vwords = pack_words(V.T.reshape(G, L * n_out).tolist(), p)  # (l, o) at l·n_out + o
-        vw = rom(m, "V_rom", vwords, L * n_out * p, hw_.idx)
+        vw = rom(m, "V_rom", vwords, L * n_out * p, self._window(S.head_offset - 1, G).idx, domain="sync")
         y_iv = self._iv("y")
         wy = self.widths.width("y")
         ysums = []
@@ -423,7 +443,7 @@ class HadamRNNCell(wiring.Component):
     def _elaborate_parallel(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
         d, b, sb, p = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits
-        ev, x_reg = self._ev, self._x_reg
+        ev = self._ev
         n_in, n_out = cfg.n_in, cfg.n_out
 
         state = Signal(d * sb, name="state")
@@ -451,12 +471,12 @@ class HadamRNNCell(wiring.Component):
             U = model.U.astype(np.int64)
             xlo, xhi = cfg.x_range
             prod_iv = self._product_interval(U, xlo, xhi)
-            pw = _Window(m, "pw", ev.pulse(1), n_in)
-            xs = [lane(x_reg.data, k, cfg.in_bits, cfg.in_signed) for k in range(n_in)]
+            pw = self._window(1, n_in)
+            xs = [lane(self._x_source(n_in).data, k, cfg.in_bits, cfg.in_signed) for k in range(n_in)]
             xk = Signal(signed(cfg.in_bits) if cfg.in_signed else unsigned(cfg.in_bits), name="x_k")
             m.d.comb += xk.eq(Array(xs)[pw.idx] if n_in > 1 else xs[0])  # one multiplexer for all rows
-            col = rom(m, "U_rom", pack_words(U.T.tolist(), p), d * p, pw.idx)
-            aw = _Window(m, "aw", ev.pulse(1 + S.proj_latency), n_in) if S.proj_latency else pw
+            col = rom(m, "U_rom", pack_words(U.T.tolist(), p), d * p, self._window(0, n_in).idx, domain="sync")
+            aw = self._window(1 + S.proj_latency, n_in)
             for i in range(d):
                 pr = sig(prod_iv, f"ux{i}")
                 m.d.comb += pr.eq(lane(col, i, p) * xk)
@@ -489,10 +509,10 @@ class HadamRNNCell(wiring.Component):
         V = model.V.astype(np.int64)
         rmax = self._iv("relu").hi
         hp_iv = self._product_interval(V, 0, rmax)
-        hw_ = _Window(m, "hw", ev.pulse(S.head_offset), n_out)
-        vrow = rom(m, "V_rom", pack_words(V.tolist(), p), d * p, hw_.idx)
+        va = self._window(S.head_offset - 1, n_out).idx  # V[j, :] and c_j read one cycle ahead
+        vrow = rom(m, "V_rom", pack_words(V.tolist(), p), d * p, va, domain="sync")
         c_iv = Interval.of(model.c)
-        cj = rom(m, "c_rom", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, hw_.idx)
+        cj = rom(m, "c_rom", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, va, domain="sync")
         terms = []
         for i in range(d):
             hi_ = lane(state, i, sb)
@@ -507,7 +527,7 @@ class HadamRNNCell(wiring.Component):
         wy = self.widths.width("y")
         yj = Signal(signed(wy), name="yj")
         m.d.comb += yj.eq(tot.value)  # exact y_j fits the y width
-        cw = _Window(m, "cw", ev.pulse(S.head_offset + S.head_latency), n_out)
+        cw = self._window(S.head_offset + S.head_latency, n_out)
         ybuf = [Signal(signed(wy), name=f"ybuf{j}") for j in range(n_out - 1)]
         if ybuf:
             with m.If(cw.active):

@@ -10,6 +10,9 @@ the two cannot disagree; the simulation asserts them exactly.
 
 Two families of schedules:
 
+Every table (weights, per-row constants, the SDF's state memory) is read synchronously,
+one cycle ahead of its use, so synthesis may put it in block RAM instead of logic.
+
 * **row-serial** (``adder_tree``, ``dense``, ``sdf``): ``lanes`` rows of the state per
   cycle, ``G = hidden / lanes`` cycles per step. The input projection produces ``v`` for
   the same rows in the same cycle (row-parallel over ``n_in``), and the output head
@@ -172,10 +175,13 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
             lrec = pipeline_registers(dense_levels(d, b), K)
         else:
             lrec = sdf_delay_cycles(b, L) + pipeline_registers(ceil_log2(b), K)
-        lp = 1 if (onehot or K > 0) else 0  # onehot: synchronous ROM; dense: v register
+        # every table (weights, constants, the SDF state) is a synchronous ROM/RAM read one
+        # cycle ahead, so it can live in block RAM; x is used from its register (offset >= 1)
+        lp = 1 if (K > 0 and not onehot) else 0  # dense: a register on v
         lh = 1 if K > 0 else 0  # register on relu(h) before the head
-        read = 1  # the state is read from the cycle after the handshake (x registered)
-        final = read + lrec
+        # dense: U is addressed at proj-1 >= 0; onehot: U[:, token] at final-1 >= 1
+        final = max(1 + lrec, 2 if onehot else lp + 1)
+        read = final - lrec  # the state of the previous step enters the datapath here
         proj = final - lp
         head = final + lh
         h_push = final + G - 1
