@@ -216,6 +216,12 @@ class HardwareConfig(_JsonMixin):
             raise ConfigError(
                 f"lanes must divide the hidden size {model.hidden}, not {self.lanes}", field="lanes"
             )
+        if self.arch is Arch.BUTTERFLY and self.lanes != 1:
+            raise ConfigError(
+                "lanes must be 1 for the butterfly architecture (it transforms the whole vector "
+                f"every cycle), not {self.lanes}",
+                field="lanes",
+            )
 
     @property
     def tag(self) -> str:

@@ -126,13 +126,7 @@ def check_hardware(model: HadamModel, hw: HardwareConfig) -> None:
         raise ConfigError(f"hardware configuration must be a HardwareConfig, not {type(hw).__name__}")
     cfg = model.config
     d = cfg.hidden
-    if hw.arch is Arch.BUTTERFLY and hw.lanes != 1:
-        raise ConfigError(
-            f"lanes must be 1 for the butterfly architecture (it transforms the whole vector every cycle), not {hw.lanes}",
-            field="lanes",
-        )
-    if d % hw.lanes:
-        raise ConfigError(f"lanes must divide the hidden size {d}, not {hw.lanes}", field="lanes")
+    hw.check_against(cfg)  # lanes divide the hidden size; butterfly: lanes = 1
     if hw.pipeline > 64:
         raise ConfigError(f"pipeline must be at most 64 adder levels per register, not {hw.pipeline}", field="pipeline")
     from hadam_hw.widths import derive_widths
