@@ -19,7 +19,7 @@ from hadam_hw.golden import run_golden
 from hadam_hw.model import HadamModel
 from rtl_gen import build_cell
 
-from .harness import run_cell
+from .harness import assert_exact, run_cell
 
 
 def scaled_model(m: HadamModel, *, B_factor: int = 1, C_factor: int = 1) -> HadamModel:
@@ -163,3 +163,61 @@ def test_unsigned_inputs_and_single_output():
         cell = build_cell(m, HardwareConfig(arch=arch, lanes=lanes, expose_state=True))
         run, y_steps = run_cell(cell, x, first, last)
         check_full_rate_timing(cell, run, y_steps)
+
+
+@pytest.mark.parametrize("arch,lanes", [("butterfly", 1), ("adder_tree", 2), ("sdf", 1), ("dense", 4)],
+                         ids=["butterfly", "adder_tree", "sdf", "dense"])
+def test_reset_mid_stream_restarts_from_zero_state(arch, lanes):
+    """A synchronous reset while steps are in flight drops them; the next step reads h = 0."""
+    from amaranth.hdl import ClockDomain, Module
+    from amaranth.sim import Simulator
+
+    from .harness import pack_x, unpack_lanes
+
+    m = get_model("d8b8-x3-all")
+    cell = build_cell(m, HardwareConfig(arch=arch, lanes=lanes, expose_state=True))
+    xa, fa_, la = stimulus(m, batch=1, T=3, seed=21)
+    xb, _, lb = stimulus(m, batch=1, T=4, seed=22)
+    fb = np.zeros((1, 4), dtype=bool)  # no `first`: after reset the state is zero anyway
+    gb = run_golden(m, xb, fb, lb)
+    words_a = [pack_x(m, xa[0, t], fa_[0, t], la[0, t]) for t in range(3)]
+    words_b = [pack_x(m, xb[0, t], fb[0, t], lb[0, t]) for t in range(4)]
+    S = cell.schedule
+    wy = cell.widths.width("y")
+    got_y, got_h = [], []
+    top = Module()
+    top.domains.sync = cd = ClockDomain("sync")
+    top.submodules.cell = cell
+
+    async def bench(ctx):
+        ctx.set(cell.y.ready, 1)
+        ctx.set(cell.h.ready, 1)
+        queue, phase, wait = list(words_a), "a", 0
+        for _ in range(4 * S.latency_cycles + 10 * S.cycles_per_step + 20):
+            if phase == "a" and not queue:
+                wait += 1
+                if wait == 3:  # reset while A is still in flight
+                    ctx.set(cell.x.valid, 0)
+                    ctx.set(cd.rst, 1)
+                    await ctx.tick()
+                    ctx.set(cd.rst, 0)
+                    queue, phase = list(words_b), "b"
+                    continue
+            ctx.set(cell.x.valid, bool(queue))
+            if queue:
+                ctx.set(cell.x.payload.as_value(), queue[0])
+            _, _, xr, yv, yp, hv, hp = await ctx.tick().sample(
+                cell.x.ready, cell.y.valid, cell.y.payload.as_value(), cell.h.valid, cell.h.payload.as_value())
+            if queue and xr:
+                queue.pop(0)
+            if phase == "b" and yv:
+                got_y.append(unpack_lanes(yp, m.config.n_out, wy))
+            if phase == "b" and hv:
+                got_h.append(unpack_lanes(hp, m.config.hidden, m.config.state_bits))
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8, domain=cd)
+    sim.add_testbench(bench)
+    sim.run()
+    assert_exact(gb.h[0], np.array(got_h), "h after reset", ("step", "state lane"))
+    assert_exact(gb.y[0], np.array(got_y), "y after reset", ("step", "output lane"))
