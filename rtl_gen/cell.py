@@ -11,6 +11,12 @@ Per row ``i`` the final add is ``z = A·sign_i·r_i + B·v_i + (C_i + 2^(F−1))
 ``h = clamp(z >> F)`` (arithmetic shift: round half up), with ``A`` and ``B`` as shifts when
 they are powers of two and canonical-signed-digit shift-and-add otherwise. The output head
 is ``y = V·relu(h) + c`` exactly (no requantization).
+
+Choices worth knowing: ``first`` zeroes the state the step reads, and so does the first
+step after reset (whatever its flag says); the output head's window is reserved every
+step in ``last_step`` mode too, so ``cycles_per_step`` never depends on where sequences
+end (the butterfly's head, ``n_out`` cycles, can therefore set it); an out-of-range token
+id in onehot mode reads an undefined ROM word (the golden model refuses such inputs).
 """
 
 from __future__ import annotations
