@@ -41,7 +41,9 @@ def test_cache_makes_a_rerun_instant_and_identical(adder, tmp_path):
     b = synthesize(adder, "top", "ice40", cache_dir=tmp_path)
     assert not a.cached and b.cached
     assert (a.luts, a.ffs, a.cells) == (b.luts, b.ffs, b.cells)
-    c = synthesize(adder, "top", "ice40", flags=(), cache_dir=tmp_path)  # other flags: other key
+    c = synthesize(adder, "top", "ice40", flags=("-nocarry",), cache_dir=tmp_path)  # other flags: other key
+    assert not c.cached
+    c = synthesize(adder, "top", "ice40", flow="full", cache_dir=tmp_path)  # other flow: other key
     assert not c.cached
 
 
