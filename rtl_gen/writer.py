@@ -18,8 +18,10 @@ from hadam_hw.config import HardwareConfig
 from hadam_hw.constants import RecurrenceConstant
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import csd
+from hadam_hw.fusesoc import fusesoc_core
 from hadam_hw.model import HadamModel
 
+from .lint import VERILATOR_WAIVERS
 from .schedule import check_hardware
 
 __all__ = ["FORMAT", "build_cell", "convert_cell", "make_manifest", "generate", "render"]
@@ -149,7 +151,10 @@ def render(model: HadamModel, hw: HardwareConfig, *, artifact_sha256: str | None
 
 def generate(model: HadamModel, hw: HardwareConfig, out_dir: str | os.PathLike, *,
              artifact_sha256: str | None = None) -> dict:
-    """Write ``out_dir/<top>.v`` and ``out_dir/manifest.json``; returns the manifest.
+    """Write ``out_dir/<top>.v``, ``out_dir/manifest.json`` and a FuseSoC ``<top>.core``.
+
+    Returns the manifest. The ``.core`` file lets FPGA flows pull the design in
+    (``fusesoc library add hadam out_dir``).
 
     ``artifact_sha256`` names the artifact file the model came from (default: the hash of
     the bytes :func:`hadam_hw.artifact.save_artifact` would write for ``model``). Nothing is
@@ -161,4 +166,5 @@ def generate(model: HadamModel, hw: HardwareConfig, out_dir: str | os.PathLike, 
     text, manifest = render(model, hw, artifact_sha256=artifact_sha256)
     atomic_write_bytes(out / manifest["verilog"], text.encode())
     atomic_write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    atomic_write_bytes(out / f"{manifest['top']}.core", fusesoc_core(manifest, VERILATOR_WAIVERS).encode())
     return manifest
