@@ -184,9 +184,19 @@ class Manifest:
     artifact_sha256: str | None
 
     def latency(self, stream: str) -> int:
-        """Cycles from an input handshake to the output on ``stream`` being valid."""
+        """Cycles from an input handshake to the output on ``stream`` being valid.
+
+        ``latency_cycles`` unless the manifest gives the stream its own figure, as
+        ``streams.<s>.latency_cycles`` or a top-level ``latency_cycles_<s>`` (rtl_gen writes
+        ``latency_cycles_h``: the state is ready before the output head has run).
+        """
         s = self.streams[stream]
-        return self.latency_cycles if s.latency_cycles is None else s.latency_cycles
+        if s.latency_cycles is not None:
+            return s.latency_cycles
+        own = self.raw.get(f"latency_cycles_{stream}")
+        if stream != "x" and isinstance(own, int) and not isinstance(own, bool):
+            return own
+        return self.latency_cycles
 
     @property
     def has_state(self) -> bool:

