@@ -40,8 +40,11 @@ class QuantMode(str, enum.Enum):
 
 
 class ScanMode(str, enum.Enum):
-    PARALLEL = "parallel"  # the whole sequence at once (float state only)
-    SEQUENTIAL = "sequential"  # one step at a time
+    """How the float recurrence runs over a sequence (all give the same values)."""
+
+    PARALLEL = "parallel"  # the whole sequence at once (Schur rotation form, cumulative sums)
+    FUSED = "fused"  # one matrix product per step, the whole loop one autograd node
+    SEQUENTIAL = "sequential"  # one step at a time, plain autograd
 
 
 def _int(v, name: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -186,6 +189,7 @@ class TrainConfig(_Json):
     pow2: bool = False
     batch_size: int = 128
     lr: float = 1e-3
+    sign_lr: float = 1.0  # the latent sign vector's learning rate, as a factor of lr (0 freezes W)
     qat_lr: float = 0.0  # 0: lr / 10
     lr_gamma: float = 0.99
     weight_decay: float = 0.0
@@ -223,6 +227,7 @@ class TrainConfig(_Json):
         _int(self.batch_size, "batch_size", 1)
         _float(self.lr, "lr", 0.0, lo_open=True)
         _float(self.qat_lr, "qat_lr", 0.0)
+        _float(self.sign_lr, "sign_lr", 0.0)
         _float(self.lr_gamma, "lr_gamma", 0.0, 1.0, lo_open=True)
         _float(self.weight_decay, "weight_decay", 0.0)
         _float(self.grad_clip, "grad_clip", 0.0)

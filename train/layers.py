@@ -18,7 +18,7 @@ from hadam_hw.hadamard import check_hidden_block
 
 from .config import InputKind
 from .quantizers import InputQuantizer, QuantTensor, WeightQuantizer
-from .scan import parallel_scan, recurrent_step, sequential_scan
+from .scan import fused_loop_scan, parallel_scan, recurrent_step, sequential_scan
 from .ste import sign_ste
 
 __all__ = ["InputKind", "HadamardRecurrence", "QuantInput", "QuantReadout"]
@@ -46,12 +46,17 @@ class HadamardRecurrence(nn.Module):
         with torch.no_grad():
             self.latent.clamp_(-1.0, 1.0)
 
-    def forward(self, v: torch.Tensor, parallel: bool = True) -> torch.Tensor:
-        """All states ``(batch, T, d)`` of the float recurrence driven by ``v``."""
+    def forward(self, v: torch.Tensor, scan: str = "parallel") -> torch.Tensor:
+        """All states ``(batch, T, d)`` of the float recurrence driven by ``v``.
+
+        ``scan``: ``"parallel"`` (whole sequence at once), ``"fused"`` (step by step in one
+        autograd node) or ``"sequential"`` (step by step, plain autograd) — same values.
+        """
         sign = self.sign().to(v.dtype)
-        if parallel:
-            return parallel_scan(v, sign, self.block)
-        return sequential_scan(v, sign, self.block)
+        fn = {"parallel": parallel_scan, "fused": fused_loop_scan, "sequential": sequential_scan}.get(str(scan))
+        if fn is None:
+            raise ValueError(f"scan must be parallel, fused or sequential, not {scan!r}")
+        return fn(v, sign, self.block)
 
     def step(self, h: torch.Tensor, gain: float | None = None) -> torch.Tensor:
         """``W h`` for one step (``gain`` replaces ``1/sqrt(b)`` when given)."""

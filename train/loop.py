@@ -34,7 +34,7 @@ from hadam_hw.artifact import atomic_write_bytes, save_artifact
 from hadam_hw.errors import ConfigError, HadamHWError
 from hadam_hw.golden import run_golden
 
-from .config import InputKind, NetConfig, QuantMode, ScanMode, TrainConfig
+from .config import InputKind, NetConfig, QuantMode, TrainConfig
 from .data.common import GeneratedSplit, Split, TaskData
 from .export import export_model
 from .integer import IntegerModel
@@ -75,12 +75,11 @@ def build_net(cfg: TrainConfig, task: TaskData) -> NetConfig:
 def build_model(cfg: TrainConfig, task: TaskData) -> HadamRNN:
     model = HadamRNN(build_net(cfg, task))
     if cfg.init == "copy":
-        # The copy task's blanks fill almost every step: a blank that drives the state (through
-        # its column of U or the bias) piles up along W's eigenvalue-1 directions and must first
-        # be unlearned. Start with a silent blank.
-        with torch.no_grad():
-            model.bias.zero_()
-            model.input.weight[:, 0] = 0.0
+        if task.name != "copy":
+            raise ConfigError(f"init 'copy' is the copy task's analytic start, not one for {task.name}", field="init")
+        from .copy_init import copy_task_init
+
+        copy_task_init(model, task.seq_len, seed=cfg.seed, recall=task.recall)
     return model
 
 
@@ -97,7 +96,7 @@ def evaluate(model: HadamRNN, task: TaskData, split: Split, mode: QuantMode, bat
     for i, (x, y) in enumerate(split.batches(batch_size)):
         if max_batches and i >= max_batches:
             break
-        logits = model(_model_input(task, x), mode=mode, parallel=mode is not QuantMode.FULL)
+        logits = model(_model_input(task, x), mode=mode)
         loss_sum += float(task_loss(task, logits, y)) * len(x)
         n_loss += len(x)
         correct += correct_count(task, logits, y)
@@ -121,7 +120,7 @@ def evaluate_integer(model: HadamRNN, task: TaskData, split: Split, batch_size: 
     for i, (x, y) in enumerate(split.batches(batch_size)):
         if max_batches and i >= max_batches:
             break
-        xi = model.input_codes(x) if task.tokens else x.to(torch.int64)
+        xi = model.input_codes(_model_input(task, x))  # token ids, or dense codes clamped to in_bits
         y_int = im.logits(xi)
         if golden_check and not checked:
             g = run_golden(hm, xi[:16].numpy())
@@ -153,7 +152,7 @@ def calibrate(model: HadamRNN, task: TaskData, cfg: TrainConfig) -> dict:
     """Set the state scale from the largest ``|h|`` on training samples (weights quantized)."""
     m = 0.0
     for x in _calibration_batches(task, cfg.batch_size):
-        h = model.states(_model_input(task, x), quantize_weights=True, parallel=True)
+        h = model.states(_model_input(task, x), quantize_weights=True)
         m = max(m, float(h.abs().max()))
     p = model.calibrate_state(m, cfg.state_margin)
     return {"max_abs_h": m, **p.__dict__}
@@ -191,7 +190,14 @@ def _state_copy(model: HadamRNN) -> dict:
 
 # --- the loop ---------------------------------------------------------------------------------
 def _optimizer(model: HadamRNN, cfg: TrainConfig, lr: float):
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    latent = model.recurrence.latent
+    rest = [p for p in model.parameters() if p is not latent]
+    groups = [{"params": rest}]
+    if cfg.sign_lr:
+        groups.append({"params": [latent], "lr": lr * cfg.sign_lr})
+    else:
+        latent.requires_grad_(False)  # W frozen
+    opt = torch.optim.Adam(groups, lr=lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=cfg.lr_gamma)
     return opt, sched
 
@@ -276,7 +282,6 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
     from tqdm.auto import tqdm
 
     float_mode = QuantMode.WEIGHTS if cfg.qat_weights else QuantMode.FLOAT
-    parallel = cfg.scan is ScanMode.PARALLEL
     for epoch in range(start, total):
         if stop_after_epochs is not None and epoch >= stop_after_epochs:
             return run_dir
@@ -292,11 +297,11 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
         model.train()
         loss_sum, correct, scored, steps = 0.0, 0, 0, 0
         n_steps = cfg.steps_per_epoch or task.steps_per_epoch(cfg.batch_size)
-        bar = tqdm(_train_batches(task, cfg, epoch), total=n_steps, disable=not cfg.progress,
+        bar = tqdm(_train_batches(task, cfg, epoch), total=n_steps, disable=None if cfg.progress else True,
                    desc=f"epoch {epoch + 1}/{total} {'qat' if qat else 'float'}", leave=False, unit="batch",
                    mininterval=2.0)
         for x, y in bar:
-            logits = model(_model_input(task, x), mode=mode, parallel=parallel)
+            logits = model(_model_input(task, x), mode=mode, scan=cfg.scan)
             loss = task_loss(task, logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -23,7 +23,7 @@ from torch import nn
 from hadam_hw.constants import recurrence_constant
 from hadam_hw.golden import FLOAT64_EXACT
 
-from .config import NetConfig, QuantMode
+from .config import NetConfig, QuantMode, ScanMode
 from .hadamard import hadamard_transform
 from .layers import HadamardRecurrence, QuantInput, QuantReadout
 from .quantizers import StateQuantizer
@@ -68,13 +68,13 @@ class HadamRNN(nn.Module):
         self.register_buffer("frac_bits", torch.tensor(net.frac_bits, dtype=torch.int64))
 
     # --- float paths ----------------------------------------------------------------------
-    def states(self, x: torch.Tensor, quantize_weights: bool = False, parallel: bool = True) -> torch.Tensor:
+    def states(self, x: torch.Tensor, quantize_weights: bool = False, scan: ScanMode | str = "parallel") -> torch.Tensor:
         """The real state ``h`` for every step, ``(batch, T, d)`` (state not quantized)."""
         v = self.input(x, quantize=quantize_weights) + self.bias
-        return self.recurrence(v, parallel=parallel)
+        return self.recurrence(v, scan=ScanMode(scan).value)
 
     def forward(self, x: torch.Tensor, mode: QuantMode | str = QuantMode.FLOAT,
-                parallel: bool = True) -> torch.Tensor:
+                scan: ScanMode | str = "parallel") -> torch.Tensor:
         """Logits: ``(batch, T, n_out)`` every step, or ``(batch, n_out)`` for the last step."""
         mode = QuantMode(mode)
         if mode is QuantMode.FULL:
@@ -82,7 +82,7 @@ class HadamRNN(nn.Module):
             p = self.plan()
             return (y * (p.s_V * p.s_h)).to(torch.float32)
         q = mode is QuantMode.WEIGHTS
-        h = self.states(x, quantize_weights=q, parallel=parallel)
+        h = self.states(x, quantize_weights=q, scan=scan)
         if not self.net.every_step:
             h = h[:, -1]
         return self.readout(h, quantize=q)

@@ -16,7 +16,7 @@ __all__ = ["PRESETS", "preset"]
 PRESETS: dict[str, TrainConfig] = {
     # --- the paper's recipes (GPU-sized: hours on a CPU) -------------------------------------
     "copy": TrainConfig(task="copy", seq_len=1000, n_train=512_000, hidden=128, batch_size=128, lr=1e-4,
-                        lr_gamma=0.98, float_epochs=10, qat_epochs=1, init="copy"),
+                        lr_gamma=0.98, float_epochs=10, qat_epochs=1, init="copy", sign_lr=0.0),
     "smnist": TrainConfig(task="smnist", hidden=512, batch_size=100, lr=1e-3, lr_gamma=0.98,
                           float_epochs=100, qat_epochs=2),
     "pmnist": TrainConfig(task="pmnist", hidden=512, batch_size=100, lr=1e-3, lr_gamma=0.98,
@@ -32,8 +32,9 @@ PRESETS: dict[str, TrainConfig] = {
     "har2": TrainConfig(task="har2", hidden=128, batch_size=64, lr=1e-3, lr_gamma=0.98, float_epochs=100,
                         qat_epochs=2),
     # --- small recipes that finish on a 2-core CPU --------------------------------------------
-    "copy200": TrainConfig(task="copy", seq_len=200, n_train=25_600, hidden=64, batch_size=128, lr=1e-3,
-                           lr_gamma=0.98, float_epochs=40, qat_epochs=1, init="copy", state_bits=14),
+    "copy200": TrainConfig(task="copy", seq_len=200, n_train=32_000, hidden=64, batch_size=64, lr=1e-3,
+                           lr_gamma=0.85, float_epochs=12, qat_epochs=1, qat_lr=1e-4, init="copy", sign_lr=0.0,
+                           state_bits=14, steps_per_epoch=500),
     "sdigits": TrainConfig(task="sdigits", hidden=64, batch_size=32, lr=2e-3, lr_gamma=0.97,
                            float_epochs=40, qat_epochs=2),
     "pdigits": TrainConfig(task="pdigits", hidden=64, batch_size=32, lr=2e-3, lr_gamma=0.97,

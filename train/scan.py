@@ -26,7 +26,7 @@ import torch
 
 from hadam_hw.hadamard import check_hidden_block, recurrent_matrix
 
-from .hadamard import hadamard_transform
+from .hadamard import hadamard_transform, sylvester_tensor
 
 __all__ = ["SchurBasis", "schur_basis", "parallel_scan", "sequential_scan", "recurrent_step"]
 
@@ -165,3 +165,47 @@ def parallel_scan(v: torch.Tensor, sign: torch.Tensor, block: int) -> torch.Tens
     the exact ``1/sqrt(b)`` to float round-off.
     """
     return _ParallelScan.apply(v, sign, block)
+
+
+class _FusedLoopScan(torch.autograd.Function):
+    """The step-by-step recurrence as one autograd node: a matrix product per step forward,
+    one per step backward (the adjoint), no per-step autograd bookkeeping."""
+
+    @staticmethod
+    def forward(ctx, v: torch.Tensor, sign: torch.Tensor, block: int):
+        B, T, d = v.shape
+        W = _dense_w(sign, block, v.dtype)  # W[i, j]: h_t = h_{t-1} Wᵀ + v_t
+        Wt = W.t().contiguous()
+        vt = v.detach().transpose(0, 1).contiguous()  # (T, B, d): each step contiguous
+        H = torch.empty_like(vt)
+        H[0] = vt[0]
+        for t in range(1, T):
+            torch.addmm(vt[t], H[t - 1], Wt, out=H[t])
+        ctx.save_for_backward(vt, sign, H, W)
+        ctx.block = block
+        return H.transpose(0, 1)
+
+    @staticmethod
+    def backward(ctx, g_h: torch.Tensor):
+        vt, sign, H, W = ctx.saved_tensors
+        T = vt.shape[0]
+        G = g_h.transpose(0, 1).contiguous()
+        A = torch.empty_like(G)
+        A[T - 1] = G[T - 1]
+        for t in range(T - 2, -1, -1):
+            torch.addmm(G[t], A[t + 1], W, out=A[t])  # a_t = g_t + Wᵀ a_{t+1}
+        g_sign = None
+        if ctx.needs_input_grad[1]:
+            g_sign = sign * (A * (H - vt)).sum(dim=(0, 1))
+        return A.transpose(0, 1), g_sign, None
+
+
+def _dense_w(sign: torch.Tensor, block: int, dtype: torch.dtype) -> torch.Tensor:
+    d = sign.shape[0]
+    S = torch.block_diag(*[sylvester_tensor(block, dtype)] * (d // block)) if block < d else sylvester_tensor(block, dtype)
+    return sign.detach().to(dtype)[:, None] * S * block**-0.5
+
+
+def fused_loop_scan(v: torch.Tensor, sign: torch.Tensor, block: int) -> torch.Tensor:
+    """``h_t = W h_{t-1} + v_t`` step by step in one autograd node (exact ``1/sqrt(b)``)."""
+    return _FusedLoopScan.apply(v, sign, block)

@@ -6,7 +6,7 @@ import torch
 
 from hadam_hw.hadamard import block_hadamard, recurrent_matrix
 from train.hadamard import dense_hadamard, fwht, hadamard_transform
-from train.scan import parallel_scan, schur_basis, sequential_scan
+from train.scan import fused_loop_scan, parallel_scan, schur_basis, sequential_scan
 
 
 @pytest.mark.parametrize("d,b", [(1, 1), (8, 8), (16, 4), (32, 1), (64, 16), (128, 128)])
@@ -35,15 +35,16 @@ def test_schur_basis_rotates_like_w(d, b):
             np.testing.assert_allclose(blockW @ z, np.exp(-1j * th) * z, atol=1e-10)
 
 
+@pytest.mark.parametrize("scan", [parallel_scan, fused_loop_scan], ids=["parallel", "fused"])
 @pytest.mark.parametrize("d,b,T", [(8, 8, 20), (16, 4, 33), (16, 1, 9), (64, 64, 60), (32, 2, 50)])
-def test_parallel_scan_equals_the_loop_values_and_gradients(d, b, T):
+def test_fast_scans_equal_the_loop_values_and_gradients(scan, d, b, T):
     g = torch.Generator().manual_seed(d * T)
     v = torch.randn(3, T, d, dtype=torch.float64, generator=g, requires_grad=True)
     sign = torch.where(torch.randn(d, generator=g) > 0, 1.0, -1.0).double().requires_grad_(True)
     w = torch.randn(3, T, d, dtype=torch.float64, generator=g)
     grads = []
-    for scan in (parallel_scan, sequential_scan):
-        h = scan(v, sign, b)
+    for fn in (scan, sequential_scan):
+        h = fn(v, sign, b)
         (h * w).sum().backward()
         grads.append((h.detach().clone(), v.grad.clone(), sign.grad.clone()))
         v.grad, sign.grad = None, None
