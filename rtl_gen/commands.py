@@ -43,7 +43,7 @@ def _generate(args) -> int:
                         expose_state=args.expose_state, top=args.top)
     man = generate(model, hw, args.out, artifact_sha256=artifact_sha256(args.model))
     dt = time.perf_counter() - t0
-    print(f"wrote {args.out}/{man['verilog']} and manifest.json ({man['tag']}): "
+    print(f"wrote {args.out}/{man['verilog']}, manifest.json and {man['top']}.core ({man['tag']}): "
           f"{man['cycles_per_step']} cycles/step (set by {man['cycles_per_step_set_by']}), "
           f"latency {man['latency_cycles']} cycles, {dt:.1f} s")
     return 0

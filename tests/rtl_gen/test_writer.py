@@ -20,7 +20,7 @@ from hadam_hw.config import HardwareConfig
 from rtl_gen import build_cell, generate, make_schedule
 from rtl_gen.lint import verilator_lint, yosys_check
 
-from .harness import run_cell
+from rtl_gen.amaranth_sim import run_cell
 from .test_cell import check_full_rate_timing, stimulus
 
 ARCHS = ("adder_tree", "butterfly", "sdf", "dense")
@@ -177,10 +177,10 @@ def test_cli_refuses_missing_model_and_file_as_output(m16_file, tmp_path, capsys
     assert blocker.read_text() == "keep me"
 
 
-def test_cli_generate_writes_both_files(m16_file, tmp_path, capsys):
+def test_cli_generate_writes_all_files(m16_file, tmp_path, capsys):
     assert main(["generate", str(m16_file), "--arch", "sdf", "--lanes", "2", "--pipeline", "1",
                  "--expose-state", "--top", "rnn16", "-o", str(tmp_path / "b")]) == 0
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["manifest.json", "rnn16.v"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["manifest.json", "rnn16.core", "rnn16.v"]
     man = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert man["top"] == "rnn16" and man["verilog"] == "rnn16.v"
     assert man["params"] == {"lanes": 2, "pipeline": 1, "expose_state": True, "rows_per_cycle": 2,

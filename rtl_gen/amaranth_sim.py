@@ -1,4 +1,4 @@
-"""Cycle-level Amaranth-simulator harness for the HadamRNN cell and exact comparisons.
+"""Cycle-level Amaranth-simulator harness for the HadamRNN cell and its datapaths, with exact comparisons.
 
 One testbench coroutine drives ``x`` (with seeded random valid gaps; ``valid`` stays up
 until the handshake), pulls ``y``/``h`` (with seeded random ``ready`` back-pressure) and
