@@ -1,0 +1,833 @@
+"""Resource features of a generated cell, derived in plain Python from the RTL's own structure.
+
+This module walks the structure :mod:`rtl_gen.cell` elaborates — the schedule of
+:mod:`rtl_gen.schedule`, the widths of :func:`hadam_hw.widths.derive_widths`, the
+datapaths' adder trees and butterflies, the tables and their depths — and counts what each
+part is made of (FINN-style: one documented formula per component). It imports no
+Amaranth and runs in milliseconds; :mod:`hadam_hw.estimate.model` turns the counts into
+LUTs and flip-flops with per-target coefficients fitted against Yosys.
+
+Feature units (a component reports any of them):
+
+``alu``     bits of carry-propagate adders, subtractors, accumulators and comparators;
+``csa``     bits of carry-save compression. Yosys merges an adder whose result feeds one
+            other adder into a multi-operand sum (``alumacc``) and builds it from 3:2
+            compressors (``maccmap``): the operands beyond the two widest cost their widths
+            in compressor bits, then one carry-propagate adder (``alu``) adds two rows;
+``mux``     bits of 2:1 multiplexers, sign flips (XOR) and gates (AND);
+``rom``     LUTs of baked tables mapped to logic: ``w · max(1, 2^(a−n+1) − 1)`` for
+            ``2^a`` words on ``n``-input LUTs (``n − 1`` address bits per LUT with its mux);
+``mul``     partial-product bits ``p·q`` of multipliers built from logic (targets without
+            DSP blocks); their rows join the sum they feed as operands (``csa``);
+``lutram``  LUT-equivalents of distributed RAM (the output FIFOs, small SDF state);
+``ctl``     bits of control counters; ``ff`` flip-flops;
+``dsp``     DSP blocks (one per multiplier that is not a constant ±2^n, where the target
+            maps multipliers to DSPs); ``bram`` block RAMs.
+
+Where a memory goes (block RAM, distributed RAM, logic or flip-flops) and whether
+multipliers become DSPs depends on the target: :data:`TARGET_RULES` mirrors the costs of
+Yosys' memory libraries (``memory_libmap``: logic costs 1/16 per ROM bit and 1 per RAM
+bit; a block or distributed RAM costs what its library file says) and the targets'
+``synth_*`` DSP mapping.
+
+``Resources.components`` keeps the counts per component (``recurrence``, ``A_constant``,
+``final_add``, ``input_projection``, ``output_head``, ``state``, ``fifo``, ``control``), so
+an estimate shows what the recurrence costs next to the constant ``A`` (SPEC §6).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hadam_hw.config import Arch, HardwareConfig
+from hadam_hw.fixedpoint import Interval, csd
+from hadam_hw.model import HadamModel
+from hadam_hw.widths import derive_widths
+
+from .schedule import Schedule, ceil_log2, make_schedule
+
+__all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
+           "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
+           "rom_luts", "memory_mapping"]
+
+FEATURES = ("alu", "csa", "mux", "rom", "mul", "lutram", "ctl", "ff", "dsp", "bram")
+LUT_FEATURES = ("alu", "csa", "mux", "rom", "mul", "lutram", "ctl")
+PARTS = ("recurrence", "A_constant", "final_add", "input_projection", "output_head", "state", "fifo", "control")
+
+
+@dataclass(frozen=True)
+class BlockRam:
+    cost: int  # memory_libmap cost of one block
+    depths: dict[int, int]  # read-port width -> depth at that width
+
+
+@dataclass(frozen=True)
+class LutRam:
+    cost: int  # cost of one cell of depth × width bits (asynchronous read)
+    depth: int
+    width: int
+    luts: int  # LUT-equivalents of one cell
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    lut_inputs: int
+    dsp: bool  # multipliers (not ±2^n constants) become DSP blocks
+    block: BlockRam
+    lutram: LutRam | None
+
+
+_B18 = {1: 16384, 2: 8192, 4: 4096, 9: 2048, 18: 1024, 36: 512}
+TARGET_RULES: dict[str, TargetRules] = {
+    # DP16KD/PDPW16KD (36-bit read port), TRELLIS_DPR16X4 (16×4, four LUT4s); MULT18X18D
+    "ecp5": TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
+    # SB_RAM40_4K (256×16 … 2048×2), no distributed RAM; the HX parts have no DSP
+    "ice40": TargetRules(4, False, BlockRam(64, {2: 2048, 4: 1024, 8: 512, 16: 256}), None),
+    # RAMB18E1, RAM32M (32×2 per LUT6, four LUTs for 32×6… counted per 32×2 bits); DSP48E1
+    "xilinx": TargetRules(6, True, BlockRam(129, _B18), LutRam(8, 32, 2, 1)),
+    # SDPB/SP (18 kbit), RAM16SDP4 (16×4, four LUTs); MULT
+    "gowin": TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
+}
+
+
+def rom_luts(depth: int, width: int, lut_inputs: int = 4) -> float:
+    """LUTs of a ``depth``-word table in logic, per :data:`FEATURES` ``rom``."""
+    a = ceil_log2(depth)
+    k = lut_inputs
+    return float(width * (1 if a <= k else (1 << (a - k + 1)) - 1))
+
+
+def _blocks(rules: TargetRules, depth: int, width: int) -> int:
+    return min(math.ceil(width / w) * math.ceil(depth / dp) for w, dp in rules.block.depths.items())
+
+
+def memory_mapping(rules: TargetRules, depth: int, width: int, *, rom: bool, sync: bool) -> tuple[str, int]:
+    """``(kind, count)``: where ``memory_libmap`` puts a memory — ``block`` (count blocks),
+    ``lutram`` (count cells), or ``logic`` (a ROM) / ``ff`` (a RAM) — the cheapest by its costs."""
+    bits = depth * width
+    options = [("logic" if rom else "ff", bits / 16 if rom else float(bits), 0)]
+    if sync:
+        n = _blocks(rules, depth, width)
+        options.append(("block", float(rules.block.cost * n), n))
+    if rules.lutram is not None and not rom:
+        lr = rules.lutram
+        n = math.ceil(width / lr.width) * math.ceil(depth / lr.depth)
+        options.append(("lutram", float(lr.cost * n), n))
+    kind, _cost, n = min(options, key=lambda o: o[1])  # first wins a tie: logic, as Yosys' strict '<'
+    return kind, n
+
+
+def macc(operands: list[int], width: int) -> dict[str, float]:
+    """A multi-operand sum after ``alumacc``/``maccmap``: the operands beyond the two widest
+    go through 3:2 compressors (``csa``: the sum of their widths; Yosys extends signs
+    without widening the rows) and a ``width``-bit adder (``alu``) adds the last two rows."""
+    if len(operands) < 2:
+        return {}
+    ws = sorted(operands, reverse=True)
+    return {"csa": float(sum(ws[2:])), "alu": float(width)}
+
+
+def tree_maccs(leaves: list[tuple[Interval, list[int]]], pipeline: int) -> tuple[dict[str, float], Interval, list[int], bool]:
+    """Walk :func:`rtl_gen.arith.sum_tree` over ``leaves`` = ``(interval, operand widths)``.
+
+    Same balanced tree, a register after every ``pipeline`` levels (odd nodes carried and
+    registered with their level); between registers the sums merge into one multi-operand
+    sum. Returns ``(features of the registered sums, root interval, root operand widths,
+    root registered)``: the caller decides whether the root merges into its consumer.
+    """
+    out: dict[str, float] = {}
+
+    def add(feats: dict[str, float]) -> None:
+        for k, v in feats.items():
+            out[k] = out.get(k, 0.0) + v
+
+    level = [(iv, list(ops)) for iv, ops in leaves]
+    depth = 0
+    registered = False
+    while len(level) > 1:
+        depth += 1
+        nxt = [(level[i][0] + level[i + 1][0], level[i][1] + level[i + 1][1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        registered = bool(pipeline and depth % pipeline == 0)
+        if registered:
+            for iv, ops in nxt:
+                add(macc(ops, iv.width))
+                add({"ff": float(iv.width)})
+            nxt = [(iv, [iv.width]) for iv, _ in nxt]
+        level = nxt
+    iv, ops = level[0]
+    return out, iv, ops, registered
+
+
+@dataclass
+class Component:
+    """One part of the cell and what it is made of (feature -> amount)."""
+
+    name: str
+    part: str
+    formula: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+
+    def add(self, feats: dict[str, float] | None = None, scale: float = 1.0, **kw: float) -> Component:
+        for k, v in {**(feats or {}), **kw}.items():
+            if k not in FEATURES:
+                raise KeyError(f"unknown resource feature {k!r}")
+            self.features[k] = self.features.get(k, 0.0) + scale * float(v)
+        return self
+
+
+@dataclass
+class Resources:
+    """The cell's components and the facts an estimate reports beside them."""
+
+    target: str
+    components: list[Component]
+    facts: dict
+
+    def totals(self) -> dict[str, float]:
+        t = dict.fromkeys(FEATURES, 0.0)
+        for c in self.components:
+            for k, v in c.features.items():
+                t[k] += v
+        return t
+
+    def by_part(self) -> dict[str, dict[str, float]]:
+        out = {p: dict.fromkeys(FEATURES, 0.0) for p in PARTS}
+        for c in self.components:
+            for k, v in c.features.items():
+                out[c.part][k] += v
+        return out
+
+    def to_json(self) -> dict:
+        return {"target": self.target,
+                "components": [{"name": c.name, "part": c.part, "formula": c.formula, "features": c.features}
+                               for c in self.components],
+                "totals": self.totals(), "facts": self.facts}
+
+
+def _product_interval(weights: np.ndarray, lo: int, hi: int) -> Interval:
+    wl, wh = int(weights.min()), int(weights.max())
+    cands = [wl * lo, wl * hi, wh * lo, wh * hi, 0]
+    return Interval(min(cands), max(cands))
+
+
+def _bits(values, width: int) -> np.ndarray:
+    """Two's complement bits of an integer matrix ``(words, n)`` as ``(words, n·width)`` 0/1."""
+    v = np.asarray(values, dtype=np.int64)
+    v = v.reshape(v.shape[0], -1)
+    return ((v[:, :, None] >> np.arange(width)) & 1).reshape(v.shape[0], -1).astype(np.uint8)
+
+
+def table_columns(bits: np.ndarray, lut_inputs: int) -> tuple[int, float]:
+    """``(outputs, LUTs)`` of a table (``words × bits`` 0/1) mapped to logic.
+
+    Yosys shares identical outputs and drops constant ones; what is left costs, per output,
+    what the function of its address bits costs: a single bit is a wire, an XOR of ``k``
+    bits (the Sylvester sign patterns) ``⌈(k−1)/(n−1)⌉`` LUTs of ``n`` inputs, any other
+    function of ``k`` bits a ``2^k``-word table (:func:`rom_luts`).
+    """
+    if bits.size == 0:
+        return 0, 0.0
+    cols = bits.T.astype(np.uint8)
+    cols = cols[cols.min(axis=1) != cols.max(axis=1)]
+    if not cols.size:
+        return 0, 0.0
+    cols = np.unique(cols, axis=0)
+    n, G = cols.shape
+    a = max(1, ceil_log2(G))
+    g = np.arange(G)
+    pad = (1 << a) - G  # a depth that is not a power of two: treat missing words as don't-care copies
+    if pad:
+        cols = np.concatenate([cols, cols[:, :pad]], axis=1)
+        g = np.arange(1 << a)
+    depends = np.zeros((n, a), dtype=bool)
+    for i in range(a):
+        depends[:, i] = (cols != cols[:, g ^ (1 << i)]).any(axis=1)
+    k = depends.sum(axis=1)
+    m = (cols[:, [1 << i for i in range(a)]] ^ cols[:, [0]]).astype(np.int64)  # (n, a)
+    gbits = ((g[:, None] >> np.arange(a)) & 1).astype(np.int64)  # (G, a)
+    affine = ((((m @ gbits.T) & 1) ^ cols[:, [0]]) == cols).all(axis=1)
+    luts = np.where(k <= 1, 0.0,
+                    np.where(affine, np.ceil((k - 1) / (lut_inputs - 1)),
+                             [rom_luts(1 << int(x), 1, lut_inputs) for x in k]))
+    return n, float(luts.sum())
+
+
+def shared_tree(leaf_sigs: list[list[object]], leaves: list[tuple[Interval, list[int]]],
+                pipeline: int) -> tuple[dict[str, float], float, Interval, list[int], bool]:
+    """:func:`tree_maccs` for ``L`` lanes at once, with what Yosys shares between them.
+
+    ``leaf_sigs[lane][j]`` says what leaf ``j`` of a lane computes over a step (its source
+    and sign in every row group). A registered sum whose leaves compute the same in two
+    lanes is one circuit (its adder network and register merge once the identical table
+    outputs have); a combinational sum merges only as a whole. Returns ``(features of the
+    lanes' registered sums, unique lanes of the root, root interval, root operand widths,
+    root registered)``; the caller charges the root ``× unique lanes`` or merges it.
+    """
+    L = len(leaf_sigs)
+    ids: dict[object, int] = {}
+
+    def intern(x: object) -> int:
+        return ids.setdefault(x, len(ids))
+
+    out: dict[str, float] = {}
+
+    def add(feats: dict[str, float], times: float) -> None:
+        for k, v in feats.items():
+            out[k] = out.get(k, 0.0) + v * times
+
+    sigs = [[intern(("leaf", j, s)) for j, s in enumerate(row)] for row in leaf_sigs]
+    level = [(iv, list(ops)) for iv, ops in leaves]
+    depth, registered = 0, False
+    while len(level) > 1:
+        depth += 1
+        nxt = [(level[i][0] + level[i + 1][0], level[i][1] + level[i + 1][1]) for i in range(0, len(level) - 1, 2)]
+        nsig = []
+        for row in sigs:
+            r = [intern(("add", row[i], row[i + 1])) for i in range(0, len(row) - 1, 2)]
+            if len(row) % 2:
+                r.append(row[-1])
+            nsig.append(r)
+        if len(level) % 2:
+            nxt.append(level[-1])
+        registered = bool(pipeline and depth % pipeline == 0)
+        if registered:
+            for pos, (iv, ops) in enumerate(nxt):
+                u = len({nsig[ln][pos] for ln in range(L)})
+                add(macc(ops, iv.width), u)
+                add({"ff": float(iv.width)}, u)
+            nxt = [(iv, [iv.width]) for iv, _ in nxt]
+            nsig = [[intern(("reg", x)) for x in row] for row in nsig]
+        level, sigs = nxt, nsig
+    iv, ops = level[0]
+    return out, float(len({row[0] for row in sigs})), iv, ops, registered
+
+
+def dag_tree(leaf_sigs: list[list[object]], leaves: list[tuple[Interval, list[int]]],
+             pipeline: int) -> tuple[dict[str, float], float, Interval, list[int], bool]:
+    """:func:`shared_tree` where the lanes' leaves are known before ``alumacc`` (the adder tree:
+    sign flips computed from the row counter), so Yosys merges identical two-input sums
+    across lanes first (``opt_merge``): every distinct sum is built once, and a sum used by
+    several others (fanout > 1), like a registered one, closes its own multi-operand sum.
+    Same return values as :func:`shared_tree`.
+    """
+    ids: dict[object, int] = {}
+    info: dict[int, tuple] = {}  # id -> (interval, children ids or None, operand widths if leaf, registered)
+
+    def intern(key: object, entry: tuple) -> int:
+        if key not in ids:
+            ids[key] = len(ids)
+            info[ids[key]] = entry
+        return ids[key]
+
+    rows = [[intern(("leaf", j, s_), (leaves[j][0], None, list(leaves[j][1]), False))
+             for j, s_ in enumerate(sig)] for sig in leaf_sigs]
+    ivs = [iv for iv, _ in leaves]
+    depth = 0
+    while len(rows[0]) > 1:
+        depth += 1
+        reg = bool(pipeline and depth % pipeline == 0)
+        new_ivs = [ivs[i] + ivs[i + 1] for i in range(0, len(ivs) - 1, 2)] + ([ivs[-1]] if len(ivs) % 2 else [])
+        nrows = []
+        for row in rows:
+            r = [intern(("add", row[i], row[i + 1]), (new_ivs[i // 2], (row[i], row[i + 1]), None, False))
+                 for i in range(0, len(row) - 1, 2)]
+            if len(row) % 2:
+                r.append(row[-1])
+            if reg:
+                r = [intern(("reg", x), (new_ivs[k], (x,), None, True)) for k, x in enumerate(r)]
+            nrows.append(r)
+        rows, ivs = nrows, new_ivs
+    parents: dict[int, set[int]] = {}
+    for nid, (_iv, ch, _ops, _reg) in info.items():
+        for c in ch or ():
+            parents.setdefault(c, set()).add(nid)
+    roots = {row[0] for row in rows}
+    out: dict[str, float] = {}
+
+    def operands(nid: int) -> list[int]:
+        iv, ch, ops, reg = info[nid]
+        if ch is None:
+            return list(ops)
+        if reg or len(parents.get(nid, ())) != 1 or nid in roots:
+            return [iv.width]
+        return [w for c in ch for w in operands(c)]
+
+    for nid, (iv, ch, _ops, reg) in info.items():
+        if ch is None:
+            continue
+        if reg:
+            out["ff"] = out.get("ff", 0.0) + iv.width
+            src = ch[0]
+            if info[src][1] is not None and len(parents.get(src, ())) == 1:
+                for k, v in macc([w for c in info[src][1] for w in operands(c)], iv.width).items():
+                    out[k] = out.get(k, 0.0) + v
+        elif len(parents.get(nid, ())) > 1 and nid not in roots:
+            for k, v in macc([w for c in ch for w in operands(c)], iv.width).items():
+                out[k] = out.get(k, 0.0) + v
+    root = rows[0][0]
+    iv, ch, ops, reg = info[root]
+    root_ops = [iv.width] if reg else (list(ops) if ch is None else [w for c in ch for w in operands(c)])
+    # the roots are charged by the caller, once per distinct root
+    return out, float(len(roots)), iv, root_ops, reg
+
+
+def leaf_share(leaf_sigs: list[list[object]]) -> float:
+    """Fraction of the lanes' leaves (gates, multiplexers) that are unique."""
+    L, n = len(leaf_sigs), len(leaf_sigs[0])
+    return sum(len({leaf_sigs[ln][j] for ln in range(L)}) for j in range(n)) / (L * n)
+
+
+class _Builder:
+    """Counts one cell, component by component, for one target's mapping rules."""
+
+    def __init__(self, model: HadamModel, hw: HardwareConfig, target: str):
+        if target not in TARGET_RULES:
+            raise KeyError(f"no resource rules for target {target!r}")
+        self.model, self.hw, self.target = model, hw, target
+        self.rules = TARGET_RULES[target]
+        self.S: Schedule = make_schedule(model, hw)
+        self.cfg = model.config
+        self.W = derive_widths(model)
+        self.comps: list[Component] = []
+        self.nA, self.nB = len(csd(self.cfg.A)), len(csd(self.cfg.B))
+        # tables in logic that share one address: their identical outputs (and read registers) merge
+        self._rom_groups: dict[object, list[tuple[Component, np.ndarray, bool]]] = {}
+        self._products: set[tuple[object, int]] = set()  # (variable, constant) multipliers built
+
+    def comp(self, name: str, part: str, formula: str = "") -> Component:
+        c = Component(name, part, formula)
+        self.comps.append(c)
+        return c
+
+    # --- shared pieces ------------------------------------------------------------------------
+    def rom(self, c: Component, bits: np.ndarray, *, address: object, sync: bool = True) -> None:
+        """A baked table, ``bits`` = ``(words, width)`` 0/1, read at ``address`` (a constant when
+        it has one word). Block RAM when ``memory_libmap`` would choose it, else logic."""
+        depth, width = bits.shape
+        if depth <= 1 or width <= 0:
+            return
+        kind, n = memory_mapping(self.rules, depth, width, rom=True, sync=sync)
+        if kind == "block":
+            c.add(bram=n)
+            return
+        self._rom_groups.setdefault((address, depth, sync), []).append((c, bits, sync))
+
+    def finish_roms(self) -> None:
+        """Charge each address group's distinct outputs (LUTs, and read registers when synchronous)
+        to its tables in proportion to their width."""
+        for (_addr, _depth, sync), members in self._rom_groups.items():
+            allbits = np.concatenate([b for _, b, _ in members], axis=1)
+            n, luts = table_columns(allbits, self.rules.lut_inputs)
+            total = sum(b.shape[1] for _, b, _ in members)
+            for c, b, _ in members:
+                share = b.shape[1] / total
+                c.add(rom=luts * share)
+                if sync:
+                    c.add(ff=n * share)
+
+    def ram(self, c: Component, depth: int, width: int, *, sync: bool) -> None:
+        kind, n = memory_mapping(self.rules, depth, width, rom=False, sync=sync)
+        if kind == "block":
+            c.add(bram=n)
+            return
+        if kind == "lutram":
+            lr = self.rules.lutram
+            c.add(lutram=n * lr.luts, mux=max(0, math.ceil(depth / lr.depth) - 1) * width)
+        else:
+            c.add(ff=depth * width, mux=max(0, depth - 1) * width)
+        if sync:
+            c.add(ff=width)
+
+    def multipliers(self, c: Component, count: int, p: int, q: int) -> list[int]:
+        """``count`` multipliers of ``p × q`` bits (weights read from a table); returns the
+        operand widths each adds to the sum it feeds (its partial products without DSPs)."""
+        if self.rules.dsp:
+            c.add(dsp=count)
+            return [p + q]
+        c.add(mul=count * p * q)
+        return [p + q] * p  # one partial-product row per weight bit, sign-extended to the product
+
+    def const_products(self, c: Component, weights, q: int, operands: list[object]) -> list[int]:
+        """Products of ``q``-bit variables (``operands[i]`` names the one weight ``i`` multiplies)
+        by constant weights; returns the operand widths they add to a sum. ``0`` vanishes,
+        ``±2^n`` is a shifted operand, any other constant stays a ``$mul`` (a DSP where the
+        target maps them, else one row per set bit); the same constant times the same
+        variable is one multiplier however many sums use it (``operands[i] = None``: not shared;
+        measured: Yosys shares the input projection's products between lanes, not the head's)."""
+        ops: list[int] = []
+        for k, var in zip(np.asarray(weights, dtype=np.int64).ravel(), operands, strict=True):
+            k = int(k)
+            a = abs(k)
+            if a == 0:
+                continue
+            if a & (a - 1) == 0:
+                ops.append(q + 1)
+                continue
+            ops.append(q + a.bit_length() + 1)
+            if var is not None and (var, k) in self._products:
+                continue
+            self._products.add((var, k))
+            if self.rules.dsp:
+                c.add(dsp=1)
+            else:
+                ones = bin(a).count("1")
+                c.add(mul=ones * q)
+                ops += [q + a.bit_length() + 1] * (ones - 1)  # one shifted row per set bit
+        return ops
+
+    def counter(self, c: Component, length: int) -> None:
+        if length > 1:
+            n = ceil_log2(length)
+            c.add(ff=n + 1, ctl=n)
+
+    def fifo(self, name: str, depth: int, width: int) -> None:
+        c = self.comp(name, "fifo", f"{depth} × {width} bits, asynchronous read (first-word fall-through)")
+        self.ram(c, depth, width, sync=False)
+        for n in (depth, depth, depth + 1):
+            self.counter(c, n)
+
+    def control(self) -> Component:
+        S, cfg = self.S, self.cfg
+        c = self.comp("handshake, step events, x register", "control",
+                      "busy counter, delays to each event offset, windows, x register, credits")
+        self.counter(c, S.cycles_per_step)
+        c.add(ff=(cfg.in_bits if self.model.onehot else cfg.n_in * cfg.in_bits) + 3)  # x_reg, fresh
+        c.add(ctl=4)
+        # event delays: shift registers for short/long gaps, down-counters for the rest
+        if S.serial:
+            offs = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
+                    S.final_offset - 1, S.head_offset, S.head_offset - 1}
+        else:
+            offs = {0, 1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
+                    S.head_offset + S.head_latency}
+        prev = 0
+        for o in sorted(offs - {0}):
+            delta = o - prev
+            if delta <= 2 or delta > S.cycles_per_step:
+                c.add(ff=3 * delta)
+            else:
+                self.counter(c, delta)
+                c.add(ff=3)
+            prev = o
+        return c
+
+    # --- final add ----------------------------------------------------------------------------
+    def final_add(self, lanes: int, *, neg_const: bool, v_ops: list[list[int]], r_ops: list[int],
+                  c_v: Component, c_r: Component) -> tuple[Component, Component]:
+        """``z = ±A·r + B·v + (C + 2^(F−1))``, ``h = clamp(z >> F)``, ``relu(h)`` on ``lanes`` rows.
+
+        ``A`` with ``nA`` signed digits costs ``nA − 1`` adders per row (a shift when it is a
+        power of two): with a sign read from a table, ``A·r`` is its own sum, negated and
+        multiplexed before the final add; with a constant sign its digits join the final
+        sum. ``v_ops`` (per lane) and ``r_ops`` are the operand widths ``v`` and ``r``
+        bring to the final sum (one operand when their own sums are registered).
+        """
+        cfg, W = self.cfg, self.W
+        wz, wAr, wv, sb = W.width("z"), W.width("Ar"), W.width("v"), cfg.state_bits
+        wch = Interval.of(self.model.C.astype(np.int64) + ((1 << cfg.frac_bits) >> 1)).width
+        nA, nB = self.nA, self.nB
+        fa = self.comp("final add, clamp, relu", "final_add",
+                       f"{lanes} row(s): z = ±A·r + B·v + C' on {wz} bits, clamp to {sb} bits")
+        ca = self.comp(f"constant A = {cfg.A} ({nA} signed digit{'s' if nA > 1 else ''})", "A_constant",
+                       f"{lanes} row(s) × {nA - 1} adder(s)" if nA > 1 else "a power of two: a shift, free")
+        wr = W.width("r")
+        for ln in range(lanes):
+            vo = v_ops[ln] if nB == 1 else [wv] * nB
+            if nB > 1:
+                c_v.add(macc(v_ops[ln], wv))
+            if neg_const:
+                ro = list(r_ops) if nA == 1 else [wr] * nA
+            else:
+                ro = [wAr]
+            ops = ro + vo + [wch]
+            # charge the sum: its adder and three operands' worth to the final add, A's further
+            # digits to A_constant, the rest (merged projection or tree operands) to their owners
+            tot = macc(ops, wz)
+            base = macc([wr, wv, wch], wz)
+            fa.add(base)
+            extra_a = max(0.0, (nA - 1) * wr) if neg_const else 0.0
+            extra_v = max(0.0, sum(vo) - wv)
+            extra_r = max(0.0, sum(ro) - wr - extra_a)
+            rest = tot.get("csa", 0.0) - base.get("csa", 0.0)
+            scale = rest / (extra_a + extra_v + extra_r) if extra_a + extra_v + extra_r > 0 else 0.0
+            ca.add(csa=extra_a * scale)
+            c_v.add(csa=extra_v * scale)
+            c_r.add(csa=extra_r * scale)
+        if not neg_const:
+            ca.add(macc([wr] * nA, wAr), scale=lanes)
+            fa.add(alu=lanes * wAr, mux=lanes * wAr)  # −A·r and the sign multiplexer
+        ws = max(1, wz - cfg.frac_bits)
+        fa.add(alu=lanes * 2 * ws, mux=lanes * (2 * sb + sb - 1))  # clamp compares and muxes, relu
+        return fa, ca
+
+
+def resources(model: HadamModel, hw: HardwareConfig, target: str = "ecp5") -> Resources:
+    """Count what the cell for ``model`` built as ``hw`` is made of, mapped by ``target``'s rules."""
+    B = _Builder(model, hw, target)
+    S, cfg = B.S, B.cfg
+    ctl = B.control()
+    B.fifo("y buffer", S.y_fifo_depth, cfg.n_out * B.W.width("y") + 1)
+    if hw.expose_state:
+        B.fifo("h buffer", S.h_fifo_depth, cfg.hidden * cfg.state_bits + 1)
+    if S.serial:
+        _serial(B, ctl)
+    else:
+        _parallel(B, ctl)
+    B.finish_roms()
+    W = B.W
+    facts = {
+        "cycles_per_step": S.cycles_per_step, "latency_cycles": S.latency_cycles,
+        "set_by": S.set_by, "parts": dict(S.parts), "rows_per_cycle": S.lanes, "groups": S.groups,
+        "A": cfg.A, "A_signed_digits": B.nA, "A_gain": cfg.A * math.sqrt(cfg.block) / 2**cfg.frac_bits,
+        "B": cfg.B, "B_signed_digits": B.nB,
+        "widths": {k: W.width(k) for k in ("r", "Ar", "v", "z", "y", "relu")},
+    }
+    return Resources(target, B.comps, facts)
+
+
+def _serial(B: _Builder, ctl: Component) -> None:
+    model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
+    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    n_in, n_out = cfg.n_in, cfg.n_out
+    L, G = S.lanes, S.groups
+    const_rows = G == 1  # every table is one word: weights, signs and constants are constants
+    h_iv = Interval(*cfg.h_range)
+    wv, wy, wrelu = W.width("v"), W.width("y"), W.width("relu")
+    half = (1 << cfg.frac_bits) >> 1
+    wch = Interval.of(model.C.astype(np.int64) + half).width
+    if G > 1:  # row windows: one counter per distinct start
+        for _ in {S.read_offset, S.proj_offset, S.proj_offset - 1, S.final_offset, S.final_offset - 1,
+                  S.head_offset, S.head_offset - 1}:
+            B.counter(ctl, G)
+
+    # --- recurrence ---------------------------------------------------------------------------
+    rec = B.comp(f"recurrence ({hw.arch.value})", "recurrence")
+    r_ops = [W.width("r")]
+    if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
+        if hw.arch is Arch.ADDER_TREE:
+            ways = d // max(b, L) if G > 1 else 1
+            corr = Interval(0, b // 2)
+            leaves = [(h_iv, [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
+            var_flip = G > 1 and L < b
+            rec.add(mux=L * b * sb * (ways - 1) + (L * (b - 1) * sb if var_flip else 0))
+            rec.formula = (f"{L} lane(s) × {len(leaves)}-operand sign-flip tree of {sb}-bit leaves; "
+                           f"block select {ways}:1; state {d}×{sb} FFs")
+        else:
+            from hadam_hw.hadamard import block_hadamard
+
+            M = block_hadamard(d, b)
+            negs = (M < 0).sum(axis=1)
+            corr = Interval(0, int(negs.max()))
+            n_leaves = b if const_rows else d  # constant rows drop their zeros
+            leaves = [(h_iv, [sb])] * n_leaves + ([(corr, [corr.width])] if negs.any() else [])
+            if not const_rows:
+                wc = max(1, int(negs.max()).bit_length())
+                words = []
+                for ln in range(L):
+                    rows = np.arange(G) * L + ln
+                    words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), _bits(negs[rows][:, None], wc + 1)[:, :wc]],
+                                                axis=1).astype(np.uint8))
+                B.rom(rec, np.concatenate(words, axis=1), address=("row", S.read_offset), sync=False)
+                rec.add(mux=L * d * sb)
+            rec.formula = (f"{L} lane(s) × {len(leaves)}-operand generic ±1/0 tree of {sb}-bit leaves; "
+                           f"row table {G} words; state {d}×{sb} FFs")
+        # lanes whose leaves compute the same (Sylvester rows repeat their sign patterns
+        # across lanes) share their registered sub-sums and their leaf gates
+        sigs = _leaf_signatures(B, hw.arch)
+        walk = dag_tree if hw.arch is Arch.ADDER_TREE else shared_tree
+        t, u_root, r_iv, ops, registered = walk(sigs, leaves, K)
+        rec.features["mux"] = rec.features.get("mux", 0.0) * leaf_share(sigs)
+        rec.add(t)
+        rec.add(mux=d * sb, ff=d * sb)  # 'first' gate and the state register
+        if const_rows and B.nA == 1 and not registered:
+            r_ops = ops  # a constant sign and a shift: the tree merges into the final sum
+        else:
+            rec.add(macc(ops, r_iv.width), scale=u_root)
+    else:  # SDF
+        strides = [s for s in _strides(b) if s >= L] + [s for s in _strides(b) if s < L]
+        w = sb
+        for k, s in enumerate(strides, 1):
+            w += 1
+            if s >= L:
+                D = s // L
+                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
+                B.counter(rec, 2 * D)
+            else:
+                rec.add(alu=L * 2 * w)
+            if K and k % K == 0:
+                rec.add(ff=L * w + 1)
+        if G > 1:
+            B.ram(rec, G, L * sb, sync=True)  # the state memory
+        else:
+            rec.add(ff=L * sb)
+        rec.add(mux=L * sb)
+        rec.formula = (f"{L} lane(s) × {len(strides)} SDF stage(s) (add, subtract, delay line); "
+                       f"state {'memory ' + str(G) + '×' + str(L * sb) if G > 1 else 'registers'}")
+
+    if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+        B.comp("state collector", "state", f"({G}−1)×{L}×{sb} registers gathering h_t").add(ff=(G - 1) * L * sb)
+
+    # --- input projection ----------------------------------------------------------------------
+    proj = B.comp("input projection", "input_projection")
+    if model.onehot:
+        U = model.U.astype(np.int64)  # (d, vocab): word (token, g) holds U[g·L + l, token]
+        B.rom(proj, _bits(U.T.reshape(n_in * G, L), p), address=("token", S.final_offset - 1))
+        proj.add(ff=max(1, ceil_log2(n_in)))
+        v_ops = [[wv]] * L
+        proj.formula = f"U table {n_in * G} words × {L * p} bits (one column per token)"
+    else:
+        ib = cfg.in_bits
+        U = model.U.astype(np.int64)
+        proj.add(ff=n_in * ib, mux=n_in * ib)  # x latched for the window
+        if const_rows:
+            v_ops = [B.const_products(proj, U[ln], ib, [("x", k) for k in range(n_in)]) for ln in range(L)]
+        else:
+            B.rom(proj, _bits(U.reshape(G, L * n_in), p), address=S.proj_offset - 1)
+            v_ops = [sum((B.multipliers(proj, 1, p, ib) for _ in range(n_in)), []) for _ in range(L)]
+        if S.proj_latency:  # v registered: its own sum
+            for ops in v_ops:
+                proj.add(macc(ops, wv))
+            proj.add(ff=L * wv)
+            v_ops = [[wv]] * L
+        proj.formula = f"{L} lane(s) × {n_in} products of {p}×{ib} bits" + ("" if const_rows else f"; U table {G} words")
+
+    # --- final add -----------------------------------------------------------------------------
+    fa, _ca = B.final_add(L, neg_const=const_rows, v_ops=v_ops, r_ops=r_ops, c_v=proj, c_r=rec)
+    if not const_rows:
+        neg = (model.sign < 0).astype(np.int64).reshape(G, L)
+        CH = (model.C.astype(np.int64) + half).reshape(G, L)
+        B.rom(fa, neg.astype(np.uint8), address=S.final_offset - 1)
+        B.rom(fa, _bits(CH, wch), address=S.final_offset - 1)
+
+    # --- output head ---------------------------------------------------------------------------
+    head = B.comp("output head", "output_head")
+    V = model.V.astype(np.int64)
+    if S.head_latency:
+        head.add(ff=L * wrelu)
+    if const_rows:
+        for o in range(n_out):
+            head.add(macc([wy] + B.const_products(head, V[o], wrelu, [None] * L), wy))
+    else:
+        B.rom(head, _bits(V.T.reshape(G, L * n_out), p), address=S.head_offset - 1)
+        for _ in range(n_out):
+            ops = [wy] + sum((B.multipliers(head, 1, p, wrelu) for _ in range(L)), [])
+            head.add(macc(ops, wy))
+    head.add(ff=n_out * wy, mux=n_out * wy)  # accumulators and their start multiplexer
+    head.formula = f"{n_out} accumulator(s) of {wy} bits, {L} product(s) of {p}×{wrelu} bits each"
+
+
+def _leaf_signatures(B: _Builder, arch: Arch) -> list[list[object]]:
+    """Per lane, what each tree leaf reads and how it is signed, for every row group."""
+    cfg, S = B.cfg, B.S
+    d, b, L, G = cfg.hidden, cfg.block, S.lanes, S.groups
+    rows = [[g * L + ln for g in range(G)] for ln in range(L)]
+    out = []
+    if arch is Arch.ADDER_TREE:
+        for ln in range(L):
+            sig = [(tuple(i // b for i in rows[ln]), tuple(bin((i % b) & j).count("1") & 1 for i in rows[ln]))
+                   for j in range(b)]
+            if b > 1:
+                sig.append(tuple((i % b) != 0 for i in rows[ln]))
+            out.append(sig)
+    else:
+        from hadam_hw.hadamard import block_hadamard
+
+        M = block_hadamard(d, b)
+        negs = (M < 0).sum(axis=1)
+        n_leaves = b if G == 1 else d
+        for ln in range(L):
+            r = rows[ln]
+            if G == 1:  # constant rows: the non-zero leaves only, each with its sign
+                nz = np.flatnonzero(M[r[0]])
+                sig = [(int(j), int(M[r[0], j])) for j in nz[:n_leaves]]
+            else:
+                sig = [(j, tuple(int(M[i, j]) for i in r)) for j in range(d)]
+            if negs.any():
+                sig.append(tuple(int(negs[i]) for i in r))
+            out.append(sig)
+    return out
+
+
+def _parallel(B: _Builder, ctl: Component) -> None:
+    model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
+    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    n_in, n_out = cfg.n_in, cfg.n_out
+    wv, wy, wrelu = W.width("v"), W.width("y"), W.width("relu")
+    kb = ceil_log2(b)
+
+    rec = B.comp("recurrence (butterfly)", "recurrence",
+                 f"{d}×{kb} add/subtract (fast Walsh–Hadamard), stage k on {sb}+k bits; state {d}×{sb} FFs")
+    w = sb
+    last_registered = False
+    for k in range(1, kb + 1):
+        w += 1
+        rec.add(alu=d * w)
+        last_registered = bool(K and k % K == 0)
+        if last_registered:
+            rec.add(ff=d * w)
+    rec.add(ff=d * sb, mux=d * sb)
+    r_ops = [W.width("r")]
+    if kb and B.nA == 1 and not last_registered:
+        # the last stage feeds one final add per row: it merges into that sum
+        rec.add(alu=-d * w)
+        r_ops = [w - 1, w - 1]
+
+    proj = B.comp("input projection", "input_projection")
+    if model.onehot:
+        B.rom(proj, _bits(model.U.astype(np.int64).T, p), address="token")
+        proj.formula = f"U table {n_in} words × {d * p} bits (one column per token)"
+    else:
+        ib = cfg.in_bits
+        U = model.U.astype(np.int64)
+        prod_w = _product_interval(U, *cfg.x_range).width
+        if n_in > 1:
+            B.rom(proj, _bits(U.T, p), address="proj")
+            B.counter(ctl, n_in)
+            B.counter(ctl, n_in)
+            proj.add(mux=(n_in - 1) * ib)  # x_k selected once for all rows
+            for _ in range(d):
+                ops = B.multipliers(proj, 1, p, ib)
+                if len(ops) > 1:  # partial products summed on their own (the product has two uses)
+                    proj.add(macc(ops, prod_w))
+        else:
+            for ops in (B.const_products(proj, [k], ib, ["x"]) for k in U[:, 0]):
+                if len(ops) > 1:
+                    proj.add(macc(ops, prod_w))
+        if S.proj_latency:
+            proj.add(ff=d * prod_w)
+        proj.add(alu=d * wv, mux=d * wv, ff=d * wv)  # the accumulators
+        proj.formula = f"{d} multiply-accumulators of {p}×{ib} bits over {n_in} cycle(s)"
+
+    B.final_add(d, neg_const=True, v_ops=[[wv]] * d, r_ops=r_ops, c_v=proj, c_r=rec)
+
+    head = B.comp("output head", "output_head",
+                  f"{n_out} cycle(s) × ({d}+1)-operand tree of {p}×{wrelu}-bit products")
+    V = model.V.astype(np.int64)
+    hp_iv = _product_interval(V, 0, int(W.intervals["relu"].hi))
+    c_iv = Interval.of(model.c)
+    if n_out > 1:
+        B.rom(head, _bits(V, p), address="head")
+        B.rom(head, _bits(model.c.astype(np.int64)[:, None], c_iv.width), address="head")
+        B.counter(ctl, n_out)
+        B.counter(ctl, n_out)
+        ops = [B.multipliers(head, 1, p, wrelu) for _ in range(d)]
+    else:
+        ops = [B.const_products(head, [k], wrelu, [("relu", i)]) for i, k in enumerate(V[0])]
+    leaves = [(hp_iv, o) for o in ops] + [(c_iv, [c_iv.width])]
+    t, root_iv, root_ops, _ = tree_maccs(leaves, K)
+    head.add(t)
+    head.add(macc(root_ops, root_iv.width))
+    head.add(mux=d * (sb - 1), ff=n_out * wy)  # relu and the y buffer
+
+
+def _strides(block: int) -> list[int]:
+    out, s = [], block // 2
+    while s >= 1:
+        out.append(s)
+        s //= 2
+    return out
