@@ -1,0 +1,208 @@
+"""``hadam-hw estimate`` and ``hadam-hw sweep``: FPGA cost of a model in hardware (nothing heavy imported here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .commands import existing_file, nonneg_int, positive_int
+from .errors import HadamHWError
+
+__all__ = ["register"]
+
+ARCHS = ("adder_tree", "butterfly", "sdf", "dense")
+TARGET_NAMES = ("ice40", "ecp5", "xilinx", "gowin")
+FLOWS = ("fast", "full")
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, not {text!r}") from None
+    if not vals or any(v < 1 for v in vals):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, not {text!r}")
+    return vals
+
+
+def _nonneg_list(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, not {text!r}") from None
+    if not vals or any(v < 0 for v in vals):
+        raise argparse.ArgumentTypeError(f"expected comma-separated non-negative integers, not {text!r}")
+    return vals
+
+
+def _block_list(text: str) -> tuple[int, ...]:
+    out = []
+    for v in (v.strip() for v in text.split(",")):
+        if not v:
+            continue
+        if v in ("full", "d", "hidden"):
+            out.append(0)
+            continue
+        try:
+            n = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected block sizes (integers or 'full'), not {text!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"block sizes must be positive, not {n}")
+        out.append(n)
+    if not out:
+        raise argparse.ArgumentTypeError("expected at least one block size")
+    return tuple(out)
+
+
+def _choice_list(choices: tuple[str, ...], what: str):
+    def parse(text: str) -> tuple[str, ...]:
+        vals = tuple(v.strip() for v in text.split(",") if v.strip())
+        bad = [v for v in vals if v not in choices]
+        if bad or not vals:
+            raise argparse.ArgumentTypeError(f"{what} must be among {', '.join(choices)}, not {text!r}")
+        return vals
+
+    return parse
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "estimate",
+        help="FPGA cost of a model in hardware: synthesis (Yosys, nextpnr) or the calibrated analytic model",
+        description="Generate the cell for MODEL and synthesize it with Yosys (cached): LUT-equivalents, "
+        "flip-flops, block RAM, DSP, Fmax with --pnr, cycles per step and latency from the manifest, "
+        "throughput at Fmax, the dense baseline at the same throughput and the adder lower bound. "
+        "--fast uses the analytic model instead (milliseconds). --calibrate refits the analytic model "
+        "for --target against Yosys.",
+    )
+    p.add_argument("model", nargs="?", type=existing_file, help="a *.hrnn.npz artifact")
+    p.add_argument("--arch", choices=ARCHS, help="recurrence datapath")
+    p.add_argument("--lanes", type=positive_int, default=1, help="rows (or elements) per cycle (default 1)")
+    p.add_argument("--pipeline", type=nonneg_int, default=0, help="a register every K adder levels (default 0)")
+    p.add_argument("--target", choices=TARGET_NAMES, required=True, help="FPGA family")
+    p.add_argument("--flow", choices=FLOWS, default="fast",
+                   help="Yosys flow: 'fast' (abc9 mapping without resynthesis) or 'full' (default fast)")
+    p.add_argument("--pnr", action="store_true", help="also place and route with nextpnr for Fmax (ice40, ecp5)")
+    p.add_argument("--freq", type=float, default=100.0, help="nextpnr target frequency in MHz (default 100)")
+    p.add_argument("--fast", action="store_true", help="the analytic model, no synthesis")
+    p.add_argument("--no-baseline", action="store_true", help="skip the dense baseline")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--csv", metavar="FILE", help="also write the figures as a CSV line (with header) to FILE")
+    p.add_argument("--cache-dir", metavar="DIR", help="root of the RTL and synthesis caches "
+                   "(default $HADAM_HW_CACHE or ~/.cache/hadam-hw)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="refit the analytic model for --target on the calibration set and write its JSON")
+    p.add_argument("--calibration-dir", metavar="DIR",
+                   help="with --calibrate: where to write <target>.json (default: the package's own)")
+    p.add_argument("--jobs", type=positive_int, default=None, help="parallel syntheses (default: CPU count)")
+    p.set_defaults(func=_estimate)
+
+    s = sub.add_parser(
+        "sweep",
+        help="estimate a grid of configurations: CSV, Markdown table and plots",
+        description="Estimate every combination of the lists given (random models of those sizes) on each "
+        "target, in parallel, with the synthesis cache (a re-run is instant); writes OUT/sweep.csv, "
+        "sweep.md, sweep.json and plots (LUTs vs hidden size, LUTs vs cycles per step with the Pareto "
+        "front, sparsity trade-off).",
+    )
+    s.add_argument("--hidden", type=_int_list, default=(32, 64, 128), help="hidden sizes, e.g. 32,64,128")
+    s.add_argument("--block", type=_block_list, default=(0,), help="block sizes, 'full' = hidden (default full)")
+    s.add_argument("--arch", type=_choice_list(ARCHS, "architectures"), default=ARCHS,
+                   help="architectures (default all four)")
+    s.add_argument("--lanes", type=_int_list, default=(1,), help="lanes (default 1; butterfly always 1)")
+    s.add_argument("--pipeline", type=_nonneg_list, default=(0,), help="pipelining (default 0)")
+    s.add_argument("--state-bits", type=_int_list, default=(12,), help="state widths (default 12)")
+    s.add_argument("--target", type=_choice_list(TARGET_NAMES, "targets"), default=("ecp5",),
+                   help="targets (default ecp5)")
+    s.add_argument("--n-in", type=positive_int, default=10, help="inputs per step (default 10)")
+    s.add_argument("--n-out", type=positive_int, default=9, help="outputs (default 9)")
+    s.add_argument("--seed", type=int, default=0, help="random model seed (default 0)")
+    s.add_argument("--fast", action="store_true", help="the analytic model only, no synthesis")
+    s.add_argument("--flow", choices=FLOWS, default="fast", help="Yosys flow (default fast)")
+    s.add_argument("--pnr", action="store_true", help="also place and route for Fmax (slow)")
+    s.add_argument("--baseline", choices=("analytic", "synth"), default="analytic",
+                   help="how the dense baseline at equal throughput is costed (default analytic)")
+    s.add_argument("--jobs", type=positive_int, default=None, help="parallel syntheses (default: CPU count)")
+    s.add_argument("--cache-dir", metavar="DIR", help="root of the RTL and synthesis caches")
+    s.add_argument("--no-plots", action="store_true", help="skip the plots")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("-o", "--output-dir", dest="out", required=True, help="folder for the results")
+    s.set_defaults(func=_sweep)
+
+
+def _estimate(args) -> int:
+    if args.calibrate:
+        return _calibrate(args)
+    if args.model is None:
+        raise HadamHWError("estimate needs a MODEL artifact (or --calibrate)")
+    if args.arch is None:
+        raise HadamHWError("estimate needs --arch (adder_tree, butterfly, sdf or dense)")
+    if args.fast and args.pnr:
+        raise HadamHWError("--pnr needs synthesis: it cannot be combined with --fast")
+    if args.pnr and args.target not in ("ice40", "ecp5"):
+        raise HadamHWError(f"--pnr is available for ice40 and ecp5, not {args.target}")
+    from .artifact import artifact_sha256, load_artifact
+    from .config import HardwareConfig
+    from .estimate.report import estimate, format_report, report_csv_row
+
+    model = load_artifact(args.model)
+    hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline)
+    t0 = time.perf_counter()
+    rep = estimate(model, hw, args.target, fast=args.fast, flow=args.flow, pnr=args.pnr, freq_mhz=args.freq,
+                   cache_dir=Path(args.cache_dir) if args.cache_dir else None, baseline=not args.no_baseline,
+                   artifact_sha256=artifact_sha256(args.model))
+    rep["wall_seconds"] = round(time.perf_counter() - t0, 3)
+    if args.csv:
+        from .artifact import atomic_write_bytes
+        from .estimate.sweep import write_csv
+
+        atomic_write_bytes(args.csv, write_csv([report_csv_row(rep)]).encode())
+    if args.json:
+        print(json.dumps(rep, indent=2, default=str))
+    else:
+        print(format_report(rep))
+        print(f"  ({rep['wall_seconds']:.2f} s)")
+    return 0
+
+
+def _calibrate(args) -> int:
+    if args.model is not None:
+        raise HadamHWError("--calibrate takes no MODEL: it synthesizes its own calibration set")
+    from tqdm import tqdm
+
+    from .estimate.calibrate import CALIBRATION_SET, VALIDATION_SET, calibrate
+
+    bar = tqdm(total=len(CALIBRATION_SET) + len(VALIDATION_SET), unit="cfg", desc=f"calibrate {args.target}",
+               file=sys.stderr)
+    cal = calibrate(args.target, flow=args.flow, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                    out_dir=Path(args.calibration_dir) if args.calibration_dir else None, jobs=args.jobs,
+                    progress=lambda n, cached: bar.update(n))
+    bar.close()
+    st = cal.stats
+    print(f"calibrated {args.target} ({cal.flow} flow, flags {' '.join(cal.flags) or '(none)'}, {cal.yosys_version})")
+    print("  coefficients: " + ", ".join(f"{k} {v:.3f}" for k, v in cal.lut.items() if v))
+    for name in ("calibration", "validation"):
+        s = st[name]
+        print(f"  {name:<11} {s['points']} points: LUT error mean {s['lut_mean_abs_error']:.1%}, max "
+              f"{s['lut_max_abs_error']:.1%} ({s['worst_lut']}); FF error mean {s['ff_mean_abs_error']:.1%}")
+    return 0
+
+
+def _sweep(args) -> int:
+    from .estimate.sweep import Grid, run_sweep
+
+    grid = Grid(hidden=args.hidden, blocks=args.block, archs=args.arch, lanes=args.lanes, pipeline=args.pipeline,
+                state_bits=args.state_bits, targets=args.target, n_in=args.n_in, n_out=args.n_out, seed=args.seed)
+    res = run_sweep(grid, args.out, fast=args.fast, flow=args.flow, pnr=args.pnr, baseline=args.baseline,
+                    jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                    plots=not args.no_plots, show_progress=not args.no_progress)
+    print(Path(res.files["markdown"]).read_text().split("\n|")[0].strip())
+    print(f"{len(res.rows)} configurations: {res.synthesized} synthesized, {res.cached} cached, "
+          f"{res.seconds:.1f} s; wrote " + ", ".join(sorted(Path(f).name for f in res.files.values())))
+    for s in res.skipped:
+        print(f"  skipped: {s}")
+    return 0
