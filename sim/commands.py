@@ -102,7 +102,7 @@ def _sim(args) -> int:
     hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline,
                         expose_state=args.expose_state, top=args.top)
     total = args.sequences * args.seq_len + (0 if args.no_extremes else args.seq_len) \
-        + (0 if args.no_resets else 2 * args.seq_len)
+        + (0 if args.no_resets else 3 * args.seq_len)
     bar = None if args.quiet else _ProgressBar(total, f"simulate ({args.simulator})")
     try:
         res = verify(model, hw, simulator=args.simulator, sequences=args.sequences, seq_len=args.seq_len,

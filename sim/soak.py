@@ -42,8 +42,12 @@ SOAK_CONFIGS: tuple[tuple[dict, HardwareConfig], ...] = (
 
 
 def soak_plan(model, manifest: Manifest, steps: int, rng: np.random.Generator, row_len: int = 500):
-    """``(x, first, last, segments)`` for about ``steps`` steps (see the module docstring)."""
-    rows = max(1, -(-steps // row_len))
+    """``(x, first, last, segments)`` for at least ``steps`` *checked* steps (see the module docstring).
+
+    A reset drops the rest of its row (and what was in flight) unchecked: about one row in
+    sixteen's worth, so 10% more steps are offered than must be checked.
+    """
+    rows = max(1, -(-int(steps * 1.1) // row_len))
     x = draw_inputs(model, rows, row_len, rng)
     extreme = rng.random(rows) < 0.125
     if extreme.any():

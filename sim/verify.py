@@ -148,9 +148,10 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
     """The default checks over ``sequences`` random sequences of ``seq_len`` steps.
 
     Rows: the user's sequences, then (``extremes``) one of inputs held at their range ends,
-    then (``resets``) one cut by a reset partway and one that must start clean after it.
+    then (``resets``) one cut by a reset partway, one cut right after its last step (its
+    ``y`` still in flight) and one that must start clean after them.
     Segments: full throughput with exact timing over up to two sequences and the extremes
-    row, back to back; the reset pair; the remaining sequences under idle and back-pressure
+    row, back to back; the reset rows; the remaining sequences under idle and back-pressure
     levels from mild to heavy. Returns ``(x, first, last, segments)``.
     """
     if sequences < 1 or seq_len < 1:
@@ -165,8 +166,8 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
         extreme_row, n = n, n + 1
     cut_rows = None
     if resets:
-        xs.append(draw_inputs(model, 2, seq_len, rng))
-        cut_rows, n = (n, n + 1), n + 2
+        xs.append(draw_inputs(model, 3, seq_len, rng))
+        cut_rows, n = (n, n + 1, n + 2), n + 3
     x = np.concatenate(xs, axis=0)
     first, last = sequence_flags(n, seq_len)
     # up to two sequences at full throughput (back to back, then the extremes row); the rest stall
@@ -174,10 +175,14 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
     timing_rows = user[:n_timing] + ([extreme_row] if extreme_row is not None else [])
     segs = [Segment("full-throughput", timing_rows, timing=True)]
     if cut_rows is not None:
+        # one reset in the middle of a sequence (state and outputs in flight), one just after
+        # a sequence's last step, before its y can come out; then a sequence that must be clean
         step = int(rng.integers(0, max(1, seq_len - 1)))
         span = manifest.latency_cycles + manifest.cycles_per_step + 1
-        segs.append(Segment("reset-mid-sequence", list(cut_rows), idle=0.2, backpressure=0.2, resets=[
-            ResetPoint(cut_rows[0], step, delay=int(rng.integers(0, span)), hold=int(rng.integers(1, 4)))]))
+        lat_y = manifest.latency("y")
+        segs.append(Segment("resets-in-flight", list(cut_rows), idle=0.2, backpressure=0.2, resets=[
+            ResetPoint(cut_rows[0], step, delay=int(rng.integers(0, span)), hold=int(rng.integers(1, 4))),
+            ResetPoint(cut_rows[1], seq_len - 1, delay=int(rng.integers(0, max(1, lat_y))), hold=1)]))
     levels = [(0.3, 0.0), (0.0, 0.3), (0.5, 0.5), (0.1, 0.8), (0.8, 0.1)]
     for i, r in enumerate(user[n_timing:]):
         idle, bp = levels[i % len(levels)]
