@@ -39,7 +39,9 @@ def register(sub) -> None:
                    help="skip training: use this *.hrnn.npz artifact (e.g. from an earlier demo)")
     p.add_argument("--archs", default=",".join(DEFAULT_ARCHS),
                    help=f"comma-separated architectures (default {','.join(DEFAULT_ARCHS)})")
-    p.add_argument("--simulator", choices=("icarus", "verilator"), default="icarus")
+    p.add_argument("--simulator", choices=("auto", "icarus", "verilator"), default="auto",
+                   help="auto (default): Icarus for the row-serial designs, Verilator for the butterfly, whose "
+                   "whole-vector datapath Icarus evaluates ~600x slower (bench/sim_speed.py)")
     p.add_argument("--sequences", type=positive_int, default=3, help="sequences verified per design (default 3)")
     p.add_argument("--seq-len", type=positive_int, default=64,
                    help="steps per verified sequence (default 64: one 8x8 digit, pixel by pixel)")
@@ -123,11 +125,13 @@ def run_demo(args) -> dict:
 
     from sim.verify import design_dir, verify
 
-    _stage(3, n, f"generate and verify with cocotb ({args.simulator}) against the golden model: "
-           f"{', '.join(a.value for a in archs)}")
+    _stage(3, n, f"generate and verify with cocotb against the golden model: {', '.join(a.value for a in archs)}")
     for arch in archs:
         hw = HardwareConfig(arch=arch)
-        res = verify(model, hw, simulator=args.simulator, sequences=args.sequences, seq_len=args.seq_len,
+        simulator = args.simulator
+        if simulator == "auto":
+            simulator = "verilator" if arch.value == "butterfly" else "icarus"
+        res = verify(model, hw, simulator=simulator, sequences=args.sequences, seq_len=args.seq_len,
                      seed=args.seed, build_dir=out / "build", stage=lambda s: print(f"  {s}", flush=True))
         print("  " + res.summary().replace("\n", "\n  "), flush=True)
         rtl = out / "rtl" / arch.value
@@ -137,6 +141,7 @@ def run_demo(args) -> dict:
             "hw_tag": hw.tag, "cycles_per_step": manifest["cycles_per_step"], "latency_cycles": manifest["latency_cycles"],
             "set_by": manifest.get("cycles_per_step_set_by"), "passed": res.passed, "steps_checked": res.steps_checked,
             "cycles": res.cycles, "sim_wall_s": res.sim_wall_s, "first_failure": res.first_failure,
+            "simulator": simulator,
         }
         if not res.passed:
             raise HadamHWError(f"verification of {arch.value} failed: {res.first_failure} (log: {res.log})")

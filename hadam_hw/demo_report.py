@@ -28,7 +28,7 @@ def summary_table(summary: dict) -> str:
         cps = a["sim_wall_s"] and a["cycles"] / a["sim_wall_s"]
         cells = [
             arch, str(a["cycles_per_step"]), a.get("set_by") or "-", str(a["latency_cycles"]),
-            f"{'PASS' if a['passed'] else 'FAIL'} ({a['steps_checked']:,})", _fmt(round(cps) if cps else None),
+            f"{'PASS' if a['passed'] else 'FAIL'} ({a['steps_checked']:,}, {a.get('simulator', '')})", _fmt(round(cps) if cps else None),
             _fmt(e.get("luts")), _fmt(e.get("ffs")), _fmt(e.get("dsps")),
             _fmt(e.get("ratio_to_bound"), ".1f") + ("x" if e.get("ratio_to_bound") else ""),
         ]
@@ -83,8 +83,8 @@ def write_report(out: Path, summary: dict) -> str:
                   f"float model: {acc['float']:.4f}. Training curves: `training/curves.png`."]
     lines += [
         "", "## Designs", "",
-        f"Each design was generated (`rtl/<arch>/`: Verilog, `manifest.json`, FuseSoC `.core`) and verified "
-        f"with cocotb ({summary['simulator']}) against the golden model, bit for bit, under random stalls, "
+        "Each design was generated (`rtl/<arch>/`: Verilog, `manifest.json`, FuseSoC `.core`) and verified "
+        "with cocotb against the golden model, bit for bit, under random stalls, "
         "back-pressure and a reset; `cycles/step` and `latency` are asserted exactly by the simulation. "
         "LUTs are Yosys LUT-equivalents (carry cells counted).",
         "", table, "",
