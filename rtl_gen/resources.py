@@ -14,7 +14,9 @@ Feature units (a component reports any of them):
             other adder into a multi-operand sum (``alumacc``) and builds it from 3:2
             compressors (``maccmap``): the operands beyond the two widest cost their widths
             in compressor bits, then one carry-propagate adder (``alu``) adds two rows;
-``mux``     bits of 2:1 multiplexers, sign flips (XOR) and gates (AND);
+``leaf``    bits of sign flips (XOR), block selection and gates (AND) on the leaves of a
+            multi-operand sum (Yosys may fold some into the compressors' LUTs);
+``mux``     bits of other 2:1 multiplexers and gates (FIFO reads, latches, clamps, relu);
 ``rom``     LUTs of baked tables mapped to logic: ``w · max(1, 2^(a−n+1) − 1)`` for
             ``2^a`` words on ``n``-input LUTs (``n − 1`` address bits per LUT with its mux);
 ``mul``     partial-product bits ``p·q`` of multipliers built from logic (targets without
@@ -53,8 +55,8 @@ __all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "
            "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
            "rom_luts", "memory_mapping"]
 
-FEATURES = ("alu", "csa", "mux", "rom", "mul", "lutram", "ctl", "ff", "dsp", "bram")
-LUT_FEATURES = ("alu", "csa", "mux", "rom", "mul", "lutram", "ctl")
+FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl", "ff", "dsp", "bram")
+LUT_FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl")
 PARTS = ("recurrence", "A_constant", "final_add", "input_projection", "output_head", "state", "fifo", "control")
 
 
@@ -614,7 +616,7 @@ def _serial(B: _Builder, ctl: Component) -> None:
             corr = Interval(0, b // 2)
             leaves = [(h_iv, [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
             var_flip = G > 1 and L < b
-            rec.add(mux=L * b * sb * (ways - 1) + (L * (b - 1) * sb if var_flip else 0))
+            rec.add(leaf=L * b * sb * (ways - 1) + (L * (b - 1) * sb if var_flip else 0))
             rec.formula = (f"{L} lane(s) × {len(leaves)}-operand sign-flip tree of {sb}-bit leaves; "
                            f"block select {ways}:1; state {d}×{sb} FFs")
         else:
@@ -633,7 +635,7 @@ def _serial(B: _Builder, ctl: Component) -> None:
                     words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), _bits(negs[rows][:, None], wc + 1)[:, :wc]],
                                                 axis=1).astype(np.uint8))
                 B.rom(rec, np.concatenate(words, axis=1), address=("row", S.read_offset), sync=False)
-                rec.add(mux=L * d * sb)
+                rec.add(leaf=L * d * sb)
             rec.formula = (f"{L} lane(s) × {len(leaves)}-operand generic ±1/0 tree of {sb}-bit leaves; "
                            f"row table {G} words; state {d}×{sb} FFs")
         # lanes whose leaves compute the same (Sylvester rows repeat their sign patterns
@@ -641,9 +643,9 @@ def _serial(B: _Builder, ctl: Component) -> None:
         sigs = _leaf_signatures(B, hw.arch)
         walk = dag_tree if hw.arch is Arch.ADDER_TREE else shared_tree
         t, u_root, r_iv, ops, registered = walk(sigs, leaves, K)
-        rec.features["mux"] = rec.features.get("mux", 0.0) * leaf_share(sigs)
+        rec.features["leaf"] = rec.features.get("leaf", 0.0) * leaf_share(sigs)
         rec.add(t)
-        rec.add(mux=d * sb, ff=d * sb)  # 'first' gate and the state register
+        rec.add(leaf=d * sb, ff=d * sb)  # 'first' gate and the state register
         if const_rows and B.nA == 1 and not registered:
             r_ops = ops  # a constant sign and a shift: the tree merges into the final sum
         else:

@@ -52,6 +52,11 @@ CALIBRATION_SET: tuple[P, ...] = (
     P(16, 4, "dense", lanes=16),
     P(64, 16, "dense", lanes=8, pipeline=1),
     P(64, arch="sdf", n_in=3, n_out=12, state_bits=10),
+    P(32, arch="adder_tree", lanes=2, pipeline=1),
+    P(64, 16, "adder_tree", lanes=2, pipeline=1, state_bits=10),
+    P(32, arch="dense", lanes=4),
+    P(32, 8, "dense", lanes=2),
+    P(16, 4, "butterfly", n_in=3, n_out=2),
 )
 
 VALIDATION_SET: tuple[P, ...] = (

@@ -7,8 +7,8 @@ with ``fast=True`` — and writes ``sweep.csv``, ``sweep.md`` and the plots
 (:mod:`hadam_hw.estimate.plots`). Every point is first looked up in the caches in this
 process (generated RTL keyed by artifact, hardware configuration and generator source;
 synthesis keyed by Verilog hash, target, flags, flow and tool versions); only the misses go
-to a pool of ``jobs`` worker processes (default: the CPU count), so a warm re-run takes
-seconds and starts no worker at all.
+to ``jobs`` worker threads (default: the CPU count; each runs Yosys as a subprocess), so
+a warm re-run takes seconds and starts no worker at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import csv
 import io
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,10 +103,14 @@ def synth_point(point: dict, target: str, flow: str, flags, cache_dir, pnr: bool
         res = cached_result(v, manifest["top"], target, flags=flags, flow=flow, pnr=pnr, freq_mhz=freq_mhz,
                             cache_dir=_synth_dir(cache_dir))
         return None if res is None else _synth_dict(res, manifest)
-    v, manifest = generate_cached(p.model(), p.hw(), cache_dir=cache_dir)
+    with _GENERATE_LOCK:
+        v, manifest = generate_cached(p.model(), p.hw(), cache_dir=cache_dir)
     res = synthesize(v, manifest["top"], target, flags=flags, flow=flow, pnr=pnr, freq_mhz=freq_mhz,
                      cache_dir=_synth_dir(cache_dir))
     return _synth_dict(res, manifest)
+
+
+_GENERATE_LOCK = threading.Lock()  # one Amaranth elaboration at a time
 
 
 def _synth_dir(cache_dir: Path | None) -> Path | None:
@@ -146,10 +151,12 @@ def synth_points(points: Sequence[DesignPoint], target: str | Sequence[str], *, 
             for i, r, err in outs:
                 _collect(results, errors, i, r, err, progress)
         else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            # threads: Yosys runs as a subprocess, so syntheses overlap; the Amaranth elaboration
+            # (a small share of the time) takes a lock. No process pool, so no __main__ guard
+            # is needed in scripts that call this.
+            from concurrent.futures import ThreadPoolExecutor, as_completed
 
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as ex:
+            with ThreadPoolExecutor(max_workers=jobs) as ex:
                 futs = [ex.submit(_worker, a) for a in args]
                 for f in as_completed(futs):
                     i, r, err = f.result()
