@@ -29,7 +29,8 @@ def register(sub) -> None:
                    help="a register after every K adder levels / stages (default 0: none)")
     p.add_argument("--expose-state", action="store_true", help="generate the h stream and check every h_t too")
     p.add_argument("--top", default="hadamrnn", help="top module name (default hadamrnn)")
-    p.add_argument("--simulator", choices=("icarus", "verilator"), default="icarus")
+    p.add_argument("--simulator", choices=("icarus", "verilator"), default=None,
+                   help="default: icarus (4-state, checks X/Z); verilator for --soak (faster)")
     p.add_argument("--sequences", type=positive_int, default=4, help="random sequences (default 4)")
     p.add_argument("--seq-len", type=positive_int, default=200, help="steps per sequence (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of inputs, stalls and resets (default 0)")
@@ -80,6 +81,8 @@ def _sim(args) -> int:
         if not args.quiet:
             print(f"[sim] {msg}", file=sys.stderr, flush=True)
 
+    if args.simulator is None:
+        args.simulator = "verilator" if args.soak else "icarus"
     if args.soak:
         from .soak import run_soak
 

@@ -32,7 +32,8 @@ def bursty_pauses(probability: float, seed: int, mean_burst: float = 3.0, chunk:
     if probability == 1.0:
         return itertools.repeat(True)
     # leave a pause with probability 1/mean_burst; enter one at the rate that gives `probability`
-    leave = 1.0 / max(mean_burst, 1.0)
+    # (high probabilities need longer bursts: entering cannot be more likely than certain)
+    leave = min(1.0 / max(mean_burst, 1.0), (1.0 - probability) / probability)
     enter = min(1.0, probability * leave / (1.0 - probability))
     rng = np.random.default_rng(seed)
 

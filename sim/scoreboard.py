@@ -94,14 +94,19 @@ class Scoreboard:
         self.discarded += n
         return n
 
+    def time_ns(self, cycle: int) -> int:
+        """The rising edge of ``cycle``: the testbench samples at the falling edge before it."""
+        return cycle * self.period_ns + self.period_ns // 2
+
     def where(self, cycle: int | None) -> str:
-        t = f"cycle {cycle} (t = {cycle * self.period_ns} ns)" if cycle is not None else "end of run"
+        t = (f"cycle {cycle} (rising edge at t = {self.time_ns(cycle)} ns)" if cycle is not None
+             else "end of run")
         w = f"; waveform: {self.waves}" if self.waves else "; rerun with --waves for a waveform"
         return t + w
 
     def fail(self, kind: str, message: str, cycle: int | None = None, **kw) -> Failure:
         f = Failure(kind=kind, message=f"{message} at {self.where(cycle)}", cycle=cycle,
-                    time_ns=None if cycle is None else cycle * self.period_ns, **kw)
+                    time_ns=None if cycle is None else self.time_ns(cycle), **kw)
         self.failures.append(f)
         return f
 

@@ -72,6 +72,7 @@ class VerifyResult:
     log: str | None = None
     report: dict = field(default_factory=dict)
     split_nets: bool = False
+    saturated_lanes: int = 0  # (step, lane) pairs of the expected h at a clamp bound: saturation exercised
 
     @property
     def first_failure(self) -> str | None:
@@ -84,7 +85,7 @@ class VerifyResult:
             + (" (nets split by yosys)" if self.split_nets else ""),
             f"  steps checked  {self.steps_checked:,} of {self.steps_in:,} accepted "
             f"(outputs compared: {', '.join(f'{k} {v:,}' for k, v in sorted(self.checked.items()))}; "
-            f"resets {self.resets})",
+            f"resets {self.resets}; state lanes saturated {self.saturated_lanes:,})",
             f"  cycles         {self.cycles:,} simulated in {self.sim_wall_s:.2f} s = {self.cycles_per_s:,.0f} cycles/s",
             f"  wall time      {self.wall_s:.2f} s (generate {self.generate_s:.2f} s, build {self.build_s:.2f} s)",
         ]
@@ -227,6 +228,8 @@ def simulate(manifest_path: str | os.PathLike, model: HadamModel | str | os.Path
     run_dir.mkdir(parents=True, exist_ok=True)
     stim = make_stimulus(model, x, first, last)
     stim.save(run_dir / "stimulus.npz")
+    lo, hi = model.config.h_range
+    saturated = int(((stim.golden.h == lo) | (stim.golden.h == hi)).sum())
     wpath = waves_path(build, run_dir) if waves else None
     p = Plan(
         manifest=str(manifest.path.resolve()), stimulus=str((run_dir / "stimulus.npz").resolve()),
@@ -247,6 +250,7 @@ def simulate(manifest_path: str | os.PathLike, model: HadamModel | str | os.Path
         build_s=build.seconds, generate_s=generate_s, cycles_per_s=rep["cycles_per_s"] or 0.0,
         resets=rep["resets"], failures=rep["failures"], waves=str(wpath) if wpath else None,
         run_dir=str(run_dir), log=rep.get("log"), report=rep, split_nets=split_nets,
+        saturated_lanes=saturated,
     )
 
 
