@@ -116,8 +116,10 @@ def memory_mapping(rules: TargetRules, depth: int, width: int, *, rom: bool, syn
         options.append(("block", float(rules.block.cost * n), n))
     if rules.lutram is not None and not rom:
         lr = rules.lutram
-        n = math.ceil(width / lr.width) * math.ceil(depth / lr.depth)
-        options.append(("lutram", float(lr.cost * n), n))
+        deep = math.ceil(depth / lr.depth)
+        n = math.ceil(width / lr.width) * deep
+        # memory_libmap adds half a unit per bit of read multiplexer between stacked cells
+        options.append(("lutram", float(lr.cost * n) + 0.5 * (deep - 1) * width, n))
     kind, _cost, n = min(options, key=lambda o: o[1])  # first wins a tie: logic, as Yosys' strict '<'
     return kind, n
 

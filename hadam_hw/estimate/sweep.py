@@ -290,7 +290,8 @@ def markdown_table(rows: Sequence[dict], meta: dict | None = None) -> str:
     cols = [("target", "target"), ("tag", "configuration"), ("source", "source"), ("luts", "LUTs"),
             ("ffs", "FFs"), ("dsps", "DSP"), ("brams", "BRAM"), ("cycles_per_step", "cycles/step"),
             ("set_by", "set by"), ("latency_cycles", "latency"), ("fmax_mhz", "Fmax MHz"),
-            ("A_constant_luts", "A const LUTs"), ("dense_luts", "dense LUTs"), ("luts_vs_dense", "× dense"),
+            ("analytic_error", "model err"), ("A_constant_luts", "A const LUTs"), ("dense_luts", "dense LUTs"),
+            ("luts_vs_dense", "× dense"),
             ("area_time_vs_dense", "area·time × dense"), ("luts_vs_bound", "× bound")]
     lines = []
     if meta:
@@ -306,7 +307,11 @@ def markdown_table(rows: Sequence[dict], meta: dict | None = None) -> str:
         cells = []
         for k, _ in cols:
             v = r.get(k)
-            if isinstance(v, float):
+            if k == "analytic_error" and v is not None:
+                v = f"{v:+.1%}"
+            elif k.endswith("_luts") and isinstance(v, float):
+                v = f"{v:.0f}"
+            elif isinstance(v, float):
                 v = f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
             cells.append("" if v is None else str(v))
         lines.append("| " + " | ".join(cells) + " |")

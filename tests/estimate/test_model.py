@@ -32,7 +32,7 @@ def test_validation_error_within_the_stated_bound(target):
                                    f"Yosys {worst['yosys_luts']})"
     assert max(abs(e["ff_error"]) for e in errs) <= FF_MAX
     assert all(e["dsps"] == e["yosys_dsps"] for e in errs)  # multipliers of G > 1 designs: exact
-    assert sum(e["brams"] == e["yosys_brams"] for e in errs) >= len(errs) - 1
+    assert all(e["brams"] == e["yosys_brams"] for e in errs)  # memory_libmap's choice, by its costs
 
 
 @pytest.mark.parametrize("target", sorted(LUT_BOUNDS))
