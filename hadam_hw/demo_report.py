@@ -15,27 +15,29 @@ def _fmt(v, spec: str = ",") -> str:
 
 
 def summary_table(summary: dict) -> str:
-    """A Markdown table: one row per architecture, the dense baseline's ratios beside."""
-    archs = summary["archs"]
-    dense = archs.get("dense", {}).get("estimate")
-    head = ["arch", "cycles/step", "set by", "latency", "verified (steps)", "sim cycles/s",
-            f"LUTs ({summary['target']})", "FFs", "DSP", "LUTs / adder bound"]
-    if dense:
-        head.append("LUTs vs dense")
+    """A Markdown table: one row per architecture, with the dense baseline at matched throughput."""
+    head = ["arch", "cycles/step", "set by", "latency", "verified (steps, simulator)", "sim cycles/s",
+            f"LUTs ({summary['target']})", "FFs", "DSP", "LUTs / adder bound", "dense baseline LUTs (lanes)",
+            "LUTs vs dense", "area x time vs dense"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for arch, a in archs.items():
+    for arch, a in summary["archs"].items():
         e = a.get("estimate") or {}
+        dense = e.get("dense") or {}
         cps = a["sim_wall_s"] and a["cycles"] / a["sim_wall_s"]
         cells = [
             arch, str(a["cycles_per_step"]), a.get("set_by") or "-", str(a["latency_cycles"]),
-            f"{'PASS' if a['passed'] else 'FAIL'} ({a['steps_checked']:,}, {a.get('simulator', '')})", _fmt(round(cps) if cps else None),
-            _fmt(e.get("luts")), _fmt(e.get("ffs")), _fmt(e.get("dsps")),
-            _fmt(e.get("ratio_to_bound"), ".1f") + ("x" if e.get("ratio_to_bound") else ""),
+            f"{'PASS' if a['passed'] else 'FAIL'} ({a['steps_checked']:,}, {a.get('simulator', '')})",
+            _fmt(round(cps) if cps else None), _fmt(e.get("luts")), _fmt(e.get("ffs")), _fmt(e.get("dsps")),
+            _x(e.get("luts_vs_bound")),
+            f"{dense['luts']:,} ({dense['lanes']})" if dense else "-",
+            _x(e.get("luts_vs_dense")), _x(e.get("area_time_vs_dense")),
         ]
-        if dense:
-            cells.append(f"{e['luts'] / dense['luts']:.2f}x" if e.get("luts") else "-")
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def _x(v) -> str:
+    return "-" if v is None else f"{v:.2f}x"
 
 
 def _plot_luts(out: Path, summary: dict) -> str | None:
@@ -50,8 +52,10 @@ def _plot_luts(out: Path, summary: dict) -> str | None:
     names = list(archs)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.bar(names, [archs[n]["luts"] for n in names], color="tab:blue", label="LUT-equivalents (Yosys)")
-    ax.scatter(names, [archs[n]["adder_bound_luts"] for n in names], color="tab:red", zorder=3,
+    ax.scatter(names, [archs[n]["bound"]["luts"] for n in names], color="tab:red", zorder=3,
                label="adder lower bound at the same cycles/step")
+    ax.scatter(names, [archs[n]["dense"]["luts"] for n in names], color="tab:gray", marker="s", zorder=3,
+               label="dense ±1 baseline at matched throughput")
     for i, n in enumerate(names):
         cps = summary["archs"][n]["cycles_per_step"]
         ax.annotate(f"{cps} cyc/step", (i, archs[n]["luts"]), ha="center", va="bottom", fontsize=8)
