@@ -14,24 +14,22 @@ from .errors import HadamHWError
 __all__ = ["register", "positive_int", "nonneg_int", "existing_file"]
 
 
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {v}")
-    return v
+def _int_at_least(lo: int, kind: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind} integer, not {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"expected a {kind} integer, not {v}")
+        return v
+
+    parse.__name__ = f"{kind}_int"
+    return parse
 
 
-def nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {v}")
-    return v
+positive_int = _int_at_least(1, "positive")
+nonneg_int = _int_at_least(0, "non-negative")
 
 
 def existing_file(text: str) -> Path:
