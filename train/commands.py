@@ -28,7 +28,7 @@ _HELP = {
     "float_epochs": "epochs of float training (parallel scan)", "qat_epochs": "epochs of exact QAT (step by step)",
     "qat_weights": "fake-quantize U and V during float training too",
     "scan": "float training path: parallel (in time), fused (step loop, one autograd node) or sequential", "init": "default, or copy (silent blank)",
-    "steps_per_epoch": "batches per epoch (0 = one pass)", "eval_batches": "validation batches per epoch (0 = all)",
+    "steps_per_epoch": "batches per epoch (0 = one pass)", "qat_steps": "batches per QAT epoch (0 = as above)", "eval_batches": "validation batches per epoch (0 = all)",
     "lr_gamma": "StepLR factor per epoch", "sign_lr": "learning rate of the sign vector, times lr (0: W frozen)", "qat_lr": "learning rate of QAT (0 = lr/10)",
     "state_margin": "state scale = max|h| x margin / (2^(sb-1) - 1)",
     "out_dir": "where run folders go (default runs/)", "run_name": "run folder name (default: the config's tag)",

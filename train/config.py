@@ -201,6 +201,7 @@ class TrainConfig(_Json):
     state_margin: float = 1.25
     init: str = "default"
     steps_per_epoch: int = 0  # 0: one pass over the training set
+    qat_steps: int = 0  # batches per QAT epoch (0: as steps_per_epoch)
     eval_batches: int = 0  # 0: the whole validation/test set
     seed: int = 0
     threads: int = 2
@@ -214,7 +215,7 @@ class TrainConfig(_Json):
         if not isinstance(self.data_dir, str):
             raise ConfigError("data_dir must be a path", field="data_dir")
         for k in ("seq_len", "n_train", "n_val", "n_test", "permute_seed", "embed_dim", "in_bits",
-                  "steps_per_epoch", "eval_batches", "float_epochs", "qat_epochs", "seed"):
+                  "steps_per_epoch", "qat_steps", "eval_batches", "float_epochs", "qat_epochs", "seed"):
             _int(getattr(self, k), k, 0)
         _int(self.vocab, "vocab", 2)
         _int(self.hidden, "hidden", 1)

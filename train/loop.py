@@ -207,9 +207,15 @@ def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(int(s[0]) << 32 | int(s[1])))
 
 
+def _steps(task: TaskData, cfg: TrainConfig, epoch: int) -> int:
+    if epoch >= cfg.float_epochs and cfg.qat_steps:
+        return cfg.qat_steps
+    return cfg.steps_per_epoch or task.steps_per_epoch(cfg.batch_size)
+
+
 def _train_batches(task: TaskData, cfg: TrainConfig, epoch: int):
     bs = cfg.batch_size
-    steps = cfg.steps_per_epoch or task.steps_per_epoch(bs)
+    steps = _steps(task, cfg, epoch)
     if isinstance(task.train, GeneratedSplit):
         for s in range(steps):
             yield task.train.draw(bs, epoch, s)
@@ -296,7 +302,7 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
         mode = QuantMode.FULL if qat else float_mode
         model.train()
         loss_sum, correct, scored, steps = 0.0, 0, 0, 0
-        n_steps = cfg.steps_per_epoch or task.steps_per_epoch(cfg.batch_size)
+        n_steps = _steps(task, cfg, epoch)
         bar = tqdm(_train_batches(task, cfg, epoch), total=n_steps, disable=None if cfg.progress else True,
                    desc=f"epoch {epoch + 1}/{total} {'qat' if qat else 'float'}", leave=False, unit="batch",
                    mininterval=2.0)

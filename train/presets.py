@@ -34,7 +34,11 @@ PRESETS: dict[str, TrainConfig] = {
     # --- small recipes that finish on a 2-core CPU --------------------------------------------
     "copy200": TrainConfig(task="copy", seq_len=200, n_train=32_000, hidden=64, batch_size=64, lr=1e-3,
                            lr_gamma=0.85, float_epochs=12, qat_epochs=1, qat_lr=1e-4, init="copy", sign_lr=0.0,
-                           state_bits=14, steps_per_epoch=500),
+                           state_bits=14, steps_per_epoch=500, qat_steps=150),
+    # the same with 8-bit U and V: the analytic start survives quantization almost intact
+    "copy200-w8": TrainConfig(task="copy", seq_len=200, n_train=32_000, hidden=64, batch_size=64, lr=3e-4,
+                              lr_gamma=0.85, float_epochs=2, qat_epochs=1, qat_lr=1e-4, init="copy", sign_lr=0.0,
+                              state_bits=14, weight_bits=8, steps_per_epoch=500, qat_steps=150),
     "sdigits": TrainConfig(task="sdigits", hidden=64, batch_size=32, lr=2e-3, lr_gamma=0.97,
                            float_epochs=40, qat_epochs=2),
     "pdigits": TrainConfig(task="pdigits", hidden=64, batch_size=32, lr=2e-3, lr_gamma=0.97,
