@@ -183,7 +183,10 @@ def _calibrate(args) -> int:
                     progress=lambda n, cached: bar.update(n))
     bar.close()
     st = cal.stats
-    print(f"calibrated {args.target} ({cal.flow} flow, flags {' '.join(cal.flags) or '(none)'}, {cal.yosys_version})")
+    from .estimate.report import short_version
+
+    print(f"calibrated {args.target} ({cal.flow} flow, flags {' '.join(cal.flags) or '(none)'}, "
+          f"{short_version(cal.yosys_version)})")
     print("  coefficients: " + ", ".join(f"{k} {v:.3f}" for k, v in cal.lut.items() if v))
     for name in ("calibration", "validation"):
         s = st[name]

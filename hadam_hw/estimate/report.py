@@ -28,7 +28,7 @@ from ..model import HadamModel
 from .bounds import adder_lower_bound
 from .points import DesignPoint
 
-__all__ = ["estimate", "dense_match", "estimate_rows", "format_report", "report_csv_row"]
+__all__ = ["estimate", "dense_match", "estimate_rows", "format_report", "report_csv_row", "short_version"]
 
 
 def dense_match(model: HadamModel, hw: HardwareConfig, point: DesignPoint | None = None):
@@ -226,6 +226,13 @@ def estimate_rows(points: Sequence[DesignPoint], targets: Sequence[str], *, synt
     return rows
 
 
+def short_version(v: str) -> str:
+    """``Yosys 0.70 (git sha1 28ba3cb92)`` out of Yosys' long version line."""
+    head, _, rest = v.partition(" (")
+    sha = rest.split(",")[0] if rest else ""
+    return f"{head} ({sha})" if sha else head
+
+
 def _f(v, nd: int = 0) -> str:
     if v is None:
         return "—"
@@ -272,12 +279,12 @@ def format_report(rep: dict) -> str:
                          "a block size that is a power of 4 makes it a shift")
     if rep["source"] == "yosys":
         when = "cached" if rep["cached"] else f"{rep['seconds']} s"
-        lines.append(f"  yosys: {rep['command']}  ({rep['yosys_version']}, {when})")
+        lines.append(f"  yosys: {rep['command']}  ({short_version(rep['yosys_version'])}, {when})")
         if rep.get("pnr_command"):
             lines.append(f"  nextpnr: {rep['pnr_command']}")
     else:
-        lines.append(f"  coefficients fitted with Yosys {rep['flow']} flow, flags {' '.join(rep['flags'])} "
-                     f"({rep['yosys_version']})")
+        lines.append(f"  coefficients fitted with the {rep['flow']} flow, flags {' '.join(rep['flags']) or '(none)'}, "
+                     f"{short_version(rep['yosys_version'])}")
     return "\n".join(lines)
 
 
