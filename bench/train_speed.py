@@ -51,7 +51,7 @@ def loss_and_grads(model: HadamRNN, scan, x, y):
     loss.backward()
     dt = time.perf_counter() - t0
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
-    return dt, float(loss), grads
+    return dt, loss.item(), grads
 
 
 def main(argv=None) -> int:

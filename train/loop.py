@@ -303,6 +303,7 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
         model.train()
         loss_sum, correct, scored, steps = 0.0, 0, 0, 0
         n_steps = _steps(task, cfg, epoch)
+        # disable=None: bars on a terminal only; logs get the one line per epoch below
         bar = tqdm(_train_batches(task, cfg, epoch), total=n_steps, disable=None if cfg.progress else True,
                    desc=f"epoch {epoch + 1}/{total} {'qat' if qat else 'float'}", leave=False, unit="batch",
                    mininterval=2.0)
