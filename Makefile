@@ -3,7 +3,7 @@ VENV ?= .venv
 SETUP := $(VENV)/.hadam-hw-installed
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-slow lint setup clean
+.PHONY: demo test test-slow test-soak lint setup clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,7 +15,10 @@ test: setup
 	@$(PY) -m pytest -q -m "not slow and not soak"
 
 test-slow: setup
-	@$(PY) -m pytest -q -m "slow or soak"
+	@$(PY) -m pytest -q -m "slow"
+
+test-soak: setup
+	@$(PY) -m pytest -q -m "soak"
 
 lint: setup
 	@$(VENV)/bin/ruff check hadam_hw rtl_gen sim train tests bench
