@@ -49,7 +49,12 @@ class DesignPoint:
     def __post_init__(self) -> None:
         if self.block == 0:
             object.__setattr__(self, "block", self.hidden)
-        Arch(self.arch), InputMode(self.input_mode), OutputMode(self.output)  # noqa: B018 (validates)
+        for cls, name in ((Arch, "arch"), (InputMode, "input_mode"), (OutputMode, "output")):
+            try:
+                cls(getattr(self, name))
+            except ValueError:
+                choices = ", ".join(m.value for m in cls)
+                raise ConfigError(f"{name} must be one of {choices}, not {getattr(self, name)!r}") from None
 
     @property
     def tag(self) -> str:
