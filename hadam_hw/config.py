@@ -6,9 +6,11 @@ trip. Validation happens in ``__post_init__``: an invalid configuration cannot e
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import ClassVar
 
 from .errors import ConfigError
 from .hadamard import is_power_of_two
@@ -22,6 +24,8 @@ __all__ = [
     "MAX_STATE_BITS",
     "MAX_IN_BITS",
     "MAX_WEIGHT_BITS",
+    "JsonConfig",
+    "parse_enum",
 ]
 
 MAX_STATE_BITS = 32
@@ -56,7 +60,8 @@ def _int(obj, name: str, lo: int | None = None, hi: int | None = None) -> int:
     return obj
 
 
-def _enum(cls, value, name: str):
+def parse_enum(cls, value, name: str):
+    """``cls(value)``, or a :class:`ConfigError` naming ``name`` and the choices."""
     try:
         return cls(value)
     except ValueError:
@@ -64,15 +69,20 @@ def _enum(cls, value, name: str):
         raise ConfigError(f"{name} must be one of {choices}, not {value!r}", field=name) from None
 
 
-class _JsonMixin:
+class JsonConfig:
+    """JSON round trip for frozen config dataclasses (enums as their values, unknown keys refused)."""
+
+    json_indent: ClassVar[int | None] = None  # how dumps() lays out (not a field)
+
     def to_json(self) -> dict:
-        out = {}
-        for k, v in asdict(self).items():
-            out[k] = v.value if isinstance(v, enum.Enum) else v
-        return out
+        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in asdict(self).items()}
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), sort_keys=True)
+        return json.dumps(self.to_json(), indent=self.json_indent, sort_keys=True)
+
+    def replace(self, **changes):
+        """A copy with ``changes`` applied, validated again."""
+        return dataclasses.replace(self, **changes)
 
     @classmethod
     def from_json(cls, obj: dict):
@@ -86,7 +96,7 @@ class _JsonMixin:
 
 
 @dataclass(frozen=True)
-class ModelConfig(_JsonMixin):
+class ModelConfig(JsonConfig):
     """Sizes and number formats of one quantized HadamRNN (SPEC §1–2).
 
     ``A`` and ``B`` are the integer constants of ``z = A·sign·r + B·v + C``; ``frac_bits`` is
@@ -119,8 +129,8 @@ class ModelConfig(_JsonMixin):
             )
         _int(self.n_in, "n_in", 1)
         _int(self.n_out, "n_out", 1)
-        object.__setattr__(self, "input_mode", _enum(InputMode, self.input_mode, "input_mode"))
-        object.__setattr__(self, "output", _enum(OutputMode, self.output, "output"))
+        object.__setattr__(self, "input_mode", parse_enum(InputMode, self.input_mode, "input_mode"))
+        object.__setattr__(self, "output", parse_enum(OutputMode, self.output, "output"))
         _int(self.in_bits, "in_bits", 1, MAX_IN_BITS)
         if not isinstance(self.in_signed, bool):
             raise ConfigError(f"in_signed must be true or false, not {self.in_signed!r}", field="in_signed")
@@ -187,7 +197,7 @@ class ModelConfig(_JsonMixin):
 
 
 @dataclass(frozen=True)
-class HardwareConfig(_JsonMixin):
+class HardwareConfig(JsonConfig):
     """How one model is built in hardware (SPEC §4–5).
 
     ``lanes``: output rows per cycle (``adder_tree``, ``dense``) or elements per cycle
@@ -202,7 +212,7 @@ class HardwareConfig(_JsonMixin):
     top: str = "hadamrnn"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "arch", _enum(Arch, self.arch, "arch"))
+        object.__setattr__(self, "arch", parse_enum(Arch, self.arch, "arch"))
         _int(self.lanes, "lanes", 1)
         _int(self.pipeline, "pipeline", 0)
         if not isinstance(self.expose_state, bool):

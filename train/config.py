@@ -9,13 +9,12 @@ Both have a short ``tag`` and a JSON round trip (unknown keys are refused, namin
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from hadam_hw.config import MAX_STATE_BITS, MAX_WEIGHT_BITS
+from hadam_hw.config import MAX_STATE_BITS, MAX_WEIGHT_BITS, JsonConfig, parse_enum
 from hadam_hw.errors import ConfigError
 from hadam_hw.hadamard import is_power_of_two
 
@@ -73,32 +72,8 @@ def _bool(v, name: str) -> bool:
     return v
 
 
-def _enum(cls, v, name: str):
-    try:
-        return cls(v)
-    except ValueError:
-        raise ConfigError(f"{name} must be one of {', '.join(m.value for m in cls)}, not {v!r}", field=name) from None
-
-
-class _Json:
-    def to_json(self) -> dict:
-        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in asdict(self).items()}
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, obj: dict):
-        if not isinstance(obj, dict):
-            raise ConfigError(f"{cls.__name__} JSON must be an object, not {type(obj).__name__}")
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(obj) - names)
-        if unknown:
-            raise ConfigError(f"unknown {cls.__name__} key(s): {', '.join(unknown)}", field=unknown[0])
-        return cls(**obj)
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+class _Json(JsonConfig):
+    json_indent = 2  # run folders keep a readable config.json
 
 
 def _check_sizes(hidden: int, block: int) -> None:
@@ -139,7 +114,7 @@ class NetConfig(_Json):
         _check_sizes(self.hidden, self.block)
         _int(self.n_in, "n_in", 1)
         _int(self.n_out, "n_out", 1)
-        object.__setattr__(self, "input_kind", _enum(InputKind, self.input_kind, "input_kind"))
+        object.__setattr__(self, "input_kind", parse_enum(InputKind, self.input_kind, "input_kind"))
         _int(self.embed_dim, "embed_dim", 0)
         if self.input_kind is InputKind.EMBEDDING and self.embed_dim < 1:
             raise ConfigError("embedding inputs need embed_dim of at least 1", field="embed_dim")
@@ -235,7 +210,7 @@ class TrainConfig(_Json):
         if self.float_epochs + self.qat_epochs < 1:
             raise ConfigError("float_epochs + qat_epochs must be at least 1", field="float_epochs")
         _bool(self.qat_weights, "qat_weights")
-        object.__setattr__(self, "scan", _enum(ScanMode, self.scan, "scan"))
+        object.__setattr__(self, "scan", parse_enum(ScanMode, self.scan, "scan"))
         _float(self.state_margin, "state_margin", 1.0)
         if self.init not in ("default", "copy"):
             raise ConfigError(f"init must be default or copy, not {self.init!r}", field="init")
