@@ -26,6 +26,7 @@ __all__ = [
     "MAX_WEIGHT_BITS",
     "JsonConfig",
     "parse_enum",
+    "check_int",
 ]
 
 MAX_STATE_BITS = 32
@@ -50,7 +51,8 @@ class Arch(str, enum.Enum):
     DENSE = "dense"  # generic ±1/0 matrix baseline
 
 
-def _int(obj, name: str, lo: int | None = None, hi: int | None = None) -> int:
+def check_int(obj, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    """``obj`` if it is an integer (not a bool) in ``[lo, hi]``, else a ConfigError naming ``name``."""
     if isinstance(obj, bool) or not isinstance(obj, int):
         raise ConfigError(f"{name} must be an integer, not {obj!r}", field=name)
     if lo is not None and obj < lo:
@@ -118,20 +120,20 @@ class ModelConfig(JsonConfig):
     output: OutputMode = OutputMode.LAST_STEP
 
     def __post_init__(self) -> None:
-        _int(self.hidden, "hidden", 1)
+        check_int(self.hidden, "hidden", 1)
         if not is_power_of_two(self.hidden):
             raise ConfigError(f"hidden must be a power of two, not {self.hidden}", field="hidden")
-        _int(self.block, "block", 1)
+        check_int(self.block, "block", 1)
         if not is_power_of_two(self.block) or self.block > self.hidden:
             raise ConfigError(
                 f"block must be a power of two dividing the hidden size {self.hidden}, not {self.block}",
                 field="block",
             )
-        _int(self.n_in, "n_in", 1)
-        _int(self.n_out, "n_out", 1)
+        check_int(self.n_in, "n_in", 1)
+        check_int(self.n_out, "n_out", 1)
         object.__setattr__(self, "input_mode", parse_enum(InputMode, self.input_mode, "input_mode"))
         object.__setattr__(self, "output", parse_enum(OutputMode, self.output, "output"))
-        _int(self.in_bits, "in_bits", 1, MAX_IN_BITS)
+        check_int(self.in_bits, "in_bits", 1, MAX_IN_BITS)
         if not isinstance(self.in_signed, bool):
             raise ConfigError(f"in_signed must be true or false, not {self.in_signed!r}", field="in_signed")
         if self.in_signed and self.in_bits < 2:
@@ -144,11 +146,11 @@ class ModelConfig(JsonConfig):
                     f"in_bits={self.in_bits} cannot hold token ids of a vocabulary of {self.n_in}",
                     field="in_bits",
                 )
-        _int(self.weight_bits, "weight_bits", 2, MAX_WEIGHT_BITS)
-        _int(self.state_bits, "state_bits", 2, MAX_STATE_BITS)
-        _int(self.frac_bits, "frac_bits", 0, 48)
-        _int(self.A, "A", 1)
-        _int(self.B, "B", 1)
+        check_int(self.weight_bits, "weight_bits", 2, MAX_WEIGHT_BITS)
+        check_int(self.state_bits, "state_bits", 2, MAX_STATE_BITS)
+        check_int(self.frac_bits, "frac_bits", 0, 48)
+        check_int(self.A, "A", 1)
+        check_int(self.B, "B", 1)
 
     # --- derived facts -------------------------------------------------------------------
     @property
@@ -213,8 +215,8 @@ class HardwareConfig(JsonConfig):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch", parse_enum(Arch, self.arch, "arch"))
-        _int(self.lanes, "lanes", 1)
-        _int(self.pipeline, "pipeline", 0)
+        check_int(self.lanes, "lanes", 1)
+        check_int(self.pipeline, "pipeline", 0)
         if not isinstance(self.expose_state, bool):
             raise ConfigError(f"expose_state must be true or false, not {self.expose_state!r}", field="expose_state")
         if not isinstance(self.top, str) or not self.top.isidentifier():

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from hadam_hw.config import MAX_STATE_BITS, MAX_WEIGHT_BITS, JsonConfig, parse_enum
+from hadam_hw.config import MAX_STATE_BITS, MAX_WEIGHT_BITS, JsonConfig, check_int, parse_enum
 from hadam_hw.errors import ConfigError
 from hadam_hw.hadamard import is_power_of_two
 
@@ -46,16 +46,6 @@ class ScanMode(str, enum.Enum):
     SEQUENTIAL = "sequential"  # one step at a time, plain autograd
 
 
-def _int(v, name: str, lo: int | None = None, hi: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f"{name} must be an integer, not {v!r}", field=name)
-    if lo is not None and v < lo:
-        raise ConfigError(f"{name} must be at least {lo}, not {v}", field=name)
-    if hi is not None and v > hi:
-        raise ConfigError(f"{name} must be at most {hi}, not {v}", field=name)
-    return v
-
-
 def _float(v, name: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ConfigError(f"{name} must be a number, not {v!r}", field=name)
@@ -77,10 +67,10 @@ class _Json(JsonConfig):
 
 
 def _check_sizes(hidden: int, block: int) -> None:
-    _int(hidden, "hidden", 1)
+    check_int(hidden, "hidden", 1)
     if not is_power_of_two(hidden):
         raise ConfigError(f"hidden must be a power of two, not {hidden}", field="hidden")
-    _int(block, "block", 1)
+    check_int(block, "block", 1)
     if not is_power_of_two(block) or block > hidden:
         raise ConfigError(f"Block size must be a power of two dividing the hidden size {hidden}, not {block}",
                           field="block")
@@ -112,20 +102,20 @@ class NetConfig(_Json):
 
     def __post_init__(self) -> None:
         _check_sizes(self.hidden, self.block)
-        _int(self.n_in, "n_in", 1)
-        _int(self.n_out, "n_out", 1)
+        check_int(self.n_in, "n_in", 1)
+        check_int(self.n_out, "n_out", 1)
         object.__setattr__(self, "input_kind", parse_enum(InputKind, self.input_kind, "input_kind"))
-        _int(self.embed_dim, "embed_dim", 0)
+        check_int(self.embed_dim, "embed_dim", 0)
         if self.input_kind is InputKind.EMBEDDING and self.embed_dim < 1:
             raise ConfigError("embedding inputs need embed_dim of at least 1", field="embed_dim")
-        _int(self.in_bits, "in_bits", 1, 16)
+        check_int(self.in_bits, "in_bits", 1, 16)
         _bool(self.in_signed, "in_signed")
         if self.input_kind is InputKind.DENSE and self.in_signed and self.in_bits < 2:
             raise ConfigError("in_bits must be at least 2 for signed inputs", field="in_bits")
         _float(self.s_x, "s_x", 0.0, lo_open=True)
-        _int(self.weight_bits, "weight_bits", 2, min(8, MAX_WEIGHT_BITS))
-        _int(self.state_bits, "state_bits", 2, min(24, MAX_STATE_BITS))
-        _int(self.frac_bits, "frac_bits", 0, 40)
+        check_int(self.weight_bits, "weight_bits", 2, min(8, MAX_WEIGHT_BITS))
+        check_int(self.state_bits, "state_bits", 2, min(24, MAX_STATE_BITS))
+        check_int(self.frac_bits, "frac_bits", 0, 40)
         _bool(self.pow2, "pow2")
         _bool(self.every_step, "every_step")
 
@@ -191,16 +181,16 @@ class TrainConfig(_Json):
             raise ConfigError("data_dir must be a path", field="data_dir")
         for k in ("seq_len", "n_train", "n_val", "n_test", "permute_seed", "embed_dim", "in_bits",
                   "steps_per_epoch", "qat_steps", "eval_batches", "float_epochs", "qat_epochs", "seed"):
-            _int(getattr(self, k), k, 0)
-        _int(self.vocab, "vocab", 2)
-        _int(self.hidden, "hidden", 1)
-        _int(self.block, "block", 0)
+            check_int(getattr(self, k), k, 0)
+        check_int(self.vocab, "vocab", 2)
+        check_int(self.hidden, "hidden", 1)
+        check_int(self.block, "block", 0)
         _check_sizes(self.hidden, self.block or self.hidden)
-        _int(self.weight_bits, "weight_bits", 2, 8)
-        _int(self.state_bits, "state_bits", 2, 24)
-        _int(self.frac_bits, "frac_bits", 0, 40)
+        check_int(self.weight_bits, "weight_bits", 2, 8)
+        check_int(self.state_bits, "state_bits", 2, 24)
+        check_int(self.frac_bits, "frac_bits", 0, 40)
         _bool(self.pow2, "pow2")
-        _int(self.batch_size, "batch_size", 1)
+        check_int(self.batch_size, "batch_size", 1)
         _float(self.lr, "lr", 0.0, lo_open=True)
         _float(self.qat_lr, "qat_lr", 0.0)
         _float(self.sign_lr, "sign_lr", 0.0)
@@ -214,7 +204,7 @@ class TrainConfig(_Json):
         _float(self.state_margin, "state_margin", 1.0)
         if self.init not in ("default", "copy"):
             raise ConfigError(f"init must be default or copy, not {self.init!r}", field="init")
-        _int(self.threads, "threads", 1, 64)
+        check_int(self.threads, "threads", 1, 64)
         for k in ("out_dir", "run_name"):
             if not isinstance(getattr(self, k), str):
                 raise ConfigError(f"{k} must be a string", field=k)
