@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from hadam_hw.estimate.points import DesignPoint
-from hadam_hw.estimate.report import estimate
+from estimate.points import DesignPoint
+from estimate.report import estimate
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from hadam_hw.config import HardwareConfig
 
 def amaranth_speed(model, hw, sequences: int, seq_len: int, seed: int) -> tuple[float, int, float]:
     from rtl_gen import build_cell
-    from rtl_gen.amaranth_sim import run_cell
+    from tests.support.amaranth_sim import run_cell
 
     rng = np.random.default_rng(seed)
     lo, hi = model.config.x_range

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
 
 import numpy as np
 
+from .cliargs import existing_file, nonneg_int, positive_int
 from .errors import HadamHWError
 
-__all__ = ["register", "positive_int", "nonneg_int", "existing_file"]
-
-
-def _int_at_least(lo: int, kind: str):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind} integer, not {text!r}") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"expected a {kind} integer, not {v}")
-        return v
-
-    parse.__name__ = f"{kind}_int"
-    return parse
-
-
-positive_int = _int_at_least(1, "positive")
-nonneg_int = _int_at_least(0, "non-negative")
-
-
-def existing_file(text: str) -> Path:
-    p = Path(text)
-    if not p.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return p
+__all__ = ["register"]
 
 
 def register(sub) -> None:
@@ -98,10 +73,10 @@ def model_summary(model, seq_len: int = 1000) -> dict:
     """The figures ``hadam-hw info`` prints, as a JSON-able dict."""
     from .constants import RecurrenceConstant
     from .fixedpoint import csd
-    from .widths import derive_widths
+    from .widths import derive_widths, size_bits
 
     cfg = model.config
-    sizes = model.size_bits()
+    sizes = size_bits(model)
     rc = RecurrenceConstant(cfg.A, cfg.block, cfg.frac_bits)
     adds = model.additions_per_step()
     return {

@@ -90,20 +90,6 @@ class HadamModel:
     def onehot(self) -> bool:
         return self.config.input_mode is InputMode.ONEHOT
 
-    def size_bits(self) -> dict[str, int]:
-        """Storage of each parameter in bits (sign 1 bit, U/V p bits, biases at their width)."""
-        from .widths import derive_widths  # widths depends on this module
-
-        cfg = self.config
-        w = derive_widths(self)
-        return {
-            "sign": cfg.hidden,
-            "U": cfg.hidden * cfg.n_in * cfg.weight_bits,
-            "V": cfg.n_out * cfg.hidden * cfg.weight_bits,
-            "C": cfg.hidden * w.width("C"),
-            "c": cfg.n_out * w.width("c"),
-        }
-
     def additions_per_step(self) -> dict[str, int]:
         """Additions of the recurrence ``S h`` per step for each way of computing it."""
         d, b = self.config.hidden, self.config.block

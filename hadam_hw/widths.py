@@ -19,7 +19,7 @@ from .errors import WidthError
 from .fixedpoint import Interval, unsigned_width
 from .model import HadamModel
 
-__all__ = ["Widths", "derive_widths", "check_int64", "INT64_LIMIT", "hadamard_sum_interval"]
+__all__ = ["Widths", "derive_widths", "check_int64", "INT64_LIMIT", "hadamard_sum_interval", "size_bits"]
 
 INT64_LIMIT = (1 << 63) - 1
 
@@ -117,3 +117,16 @@ def check_int64(model: HadamModel) -> Widths:
             "reduce state_bits, frac_bits, A, B or the biases"
         )
     return w
+
+
+def size_bits(model: HadamModel) -> dict[str, int]:
+    """Storage of each parameter in bits (sign 1 bit, U/V p bits, biases at their width)."""
+    cfg = model.config
+    w = derive_widths(model)
+    return {
+        "sign": cfg.hidden,
+        "U": cfg.hidden * cfg.n_in * cfg.weight_bits,
+        "V": cfg.n_out * cfg.hidden * cfg.weight_bits,
+        "C": cfg.hidden * w.width("C"),
+        "c": cfg.n_out * w.width("c"),
+    }

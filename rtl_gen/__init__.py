@@ -6,8 +6,6 @@ Public API (imported lazily, so ``import rtl_gen`` and the CLI stay instant):
 - :func:`generate` ``(model, hw, out_dir, *, artifact_sha256=None) -> dict`` — writes
   ``<top>.v`` and ``manifest.json`` atomically and returns the manifest;
 - :func:`render` ``(model, hw) -> (verilog_text, manifest)`` — the same, in memory;
-- :func:`make_schedule` / :func:`check_hardware` — cycles per step, latency and the
-  validation, in plain Python (no Amaranth);
 - the datapaths :class:`SignFlipAdderTree`, :class:`ButterflyFWHT`,
   :class:`SDFButterfly`, :class:`DenseTernaryMatVec`, each with ``model()`` and ``latency``.
 """
@@ -17,15 +15,13 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "build_cell", "generate", "render", "make_manifest", "make_schedule", "check_hardware",
-    "Schedule", "HadamRNNCell", "SignFlipAdderTree", "ButterflyFWHT", "SDFButterfly",
+    "build_cell", "generate", "render", "make_manifest", "HadamRNNCell", "SignFlipAdderTree", "ButterflyFWHT", "SDFButterfly",
     "DenseTernaryMatVec", "FORMAT",
 ]
 
 _WHERE = {
     "build_cell": "writer", "generate": "writer", "render": "writer", "make_manifest": "writer",
-    "FORMAT": "writer", "make_schedule": "schedule", "check_hardware": "schedule",
-    "Schedule": "schedule", "HadamRNNCell": "cell", "SignFlipAdderTree": "sign_flip_adder_tree",
+    "FORMAT": "writer", "HadamRNNCell": "cell", "SignFlipAdderTree": "sign_flip_adder_tree",
     "ButterflyFWHT": "butterfly", "SDFButterfly": "sdf", "DenseTernaryMatVec": "dense_matvec",
 }
 

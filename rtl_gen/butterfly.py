@@ -17,9 +17,9 @@ from amaranth.lib.wiring import In, Out
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import check_hidden_block, fwht
+from hadam_hw.schedule import ceil_log2, pipeline_registers
 
 from .arith import Term, WidthLog, sig
-from .schedule import ceil_log2, pipeline_registers
 
 __all__ = ["ButterflyFWHT"]
 

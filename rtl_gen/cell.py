@@ -1,7 +1,7 @@
 """The HadamRNN cell: streams, state, input projection, recurrence, final add and output head.
 
 One step per accepted ``x``; every event of that step happens at a fixed offset from the
-handshake (see :mod:`rtl_gen.schedule`), so ``cycles_per_step`` and ``latency_cycles``
+handshake (see :mod:`hadam_hw.schedule`), so ``cycles_per_step`` and ``latency_cycles``
 are exact constants. A new ``x`` is accepted at most once every ``cycles_per_step``
 cycles and only while the output buffers have room for every output already in flight
 (credits), so back-pressure on ``y``/``h`` never stalls the datapath and nothing is lost.
@@ -29,7 +29,9 @@ from amaranth.lib.wiring import In, Out
 from hadam_hw.config import Arch, HardwareConfig, OutputMode
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import block_hadamard
+from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
+from hadam_hw.schedule import ceil_log2, make_schedule
 from hadam_hw.widths import derive_widths
 
 from .arith import (
@@ -46,24 +48,20 @@ from .arith import (
 )
 from .butterfly import ButterflyFWHT
 from .dense_matvec import DenseTernaryMatVec
-from .schedule import ceil_log2, make_schedule
 from .sdf import SDFButterfly
 from .sign_flip_adder_tree import SignFlipAdderTree
 
 __all__ = ["HadamRNNCell", "stream_layouts"]
 
 
-def stream_layouts(model: HadamModel, expose_state: bool) -> dict[str, data.StructLayout]:
-    """Payload layouts of the ``x``, ``y`` (and ``h``) streams, SPEC §4 (field order = bit order)."""
-    cfg = model.config
-    w = derive_widths(model)
-    xw = cfg.in_bits if model.onehot else cfg.n_in * cfg.in_bits
-    out = {
-        "x": data.StructLayout({"data": unsigned(xw), "first": 1, "last": 1}),
-        "y": data.StructLayout({"data": unsigned(cfg.n_out * w.width("y")), "last": 1}),
-    }
-    if expose_state:
-        out["h"] = data.StructLayout({"data": unsigned(cfg.hidden * cfg.state_bits), "last": 1})
+def stream_layouts(model: HadamModel, hw: HardwareConfig) -> dict[str, data.StructLayout]:
+    """Payload layouts of the ``x``, ``y`` (and ``h``) streams, from
+    :func:`hadam_hw.manifest.stream_specs` (field order = bit order)."""
+    out = {}
+    for name, spec in stream_specs(model, hw).items():
+        fields = sorted(spec.fields.values(), key=lambda f: f.offset)
+        out[name] = data.StructLayout({f.name: unsigned(f.width) for f in fields})
+        assert out[name].size == spec.width, name
     return out
 
 
@@ -162,7 +160,7 @@ class HadamRNNCell(wiring.Component):
         self.schedule = make_schedule(model, hw)  # validates model × hardware first
         self.widths = derive_widths(model)
         self.internal_widths = WidthLog()
-        layouts = stream_layouts(model, hw.expose_state)
+        layouts = stream_layouts(model, hw)
         members = {"x": In(stream.Signature(layouts["x"])), "y": Out(stream.Signature(layouts["y"]))}
         if hw.expose_state:
             members["h"] = Out(stream.Signature(layouts["h"]))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import time
 
-from hadam_hw.commands import existing_file, nonneg_int, positive_int
+from hadam_hw.cliargs import add_hardware_options, existing_file, hardware_config
 
 __all__ = ["register"]
-
-ARCHS = ("adder_tree", "butterfly", "sdf", "dense")
 
 
 def register(sub) -> None:
@@ -19,12 +17,7 @@ def register(sub) -> None:
         "OUT/<top>.v and OUT/manifest.json (format hrnn-rtl/1).",
     )
     p.add_argument("model", type=existing_file, help="a *.hrnn.npz artifact")
-    p.add_argument("--arch", choices=ARCHS, default="butterfly",
-                   help="recurrence datapath (default butterfly)")
-    p.add_argument("--lanes", type=positive_int, default=1,
-                   help="rows per cycle for adder_tree/dense, elements per cycle for sdf (default 1)")
-    p.add_argument("--pipeline", type=nonneg_int, default=0,
-                   help="a register after every K adder levels; 0 = combinational (default 0)")
+    add_hardware_options(p, arch_default="butterfly")
     p.add_argument("--expose-state", action="store_true", help="add the h stream (h_t every step)")
     p.add_argument("--top", default="hadamrnn", help="top module name (default hadamrnn)")
     p.add_argument("-o", "--output-dir", dest="out", required=True, help="build folder to write into")
@@ -33,14 +26,12 @@ def register(sub) -> None:
 
 def _generate(args) -> int:
     from hadam_hw.artifact import artifact_sha256, load_artifact
-    from hadam_hw.config import HardwareConfig
 
     from .writer import generate
 
     t0 = time.perf_counter()
     model = load_artifact(args.model)
-    hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline,
-                        expose_state=args.expose_state, top=args.top)
+    hw = hardware_config(args, expose_state=args.expose_state, top=args.top)
     man = generate(model, hw, args.out, artifact_sha256=artifact_sha256(args.model))
     dt = time.perf_counter() - t0
     print(f"wrote {args.out}/{man['verilog']}, manifest.json and {man['top']}.core ({man['tag']}): "

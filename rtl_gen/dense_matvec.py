@@ -18,9 +18,9 @@ from amaranth.lib.wiring import In, Out
 
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
+from hadam_hw.schedule import ceil_log2, pipeline_registers
 
 from .arith import Term, WidthLog, bits_to_ints, rom, sum_tree
-from .schedule import ceil_log2, pipeline_registers
 
 __all__ = ["DenseTernaryMatVec"]
 

@@ -26,9 +26,9 @@ from amaranth.lib.wiring import In, Out
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import fwht, log2_exact
+from hadam_hw.schedule import ceil_log2, pipeline_registers, sdf_delay_cycles
 
 from .arith import Term, WidthLog, sig
-from .schedule import ceil_log2, pipeline_registers, sdf_delay_cycles
 
 __all__ = ["SDFButterfly"]
 

@@ -21,10 +21,10 @@ from amaranth.lib.wiring import In, Out
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import check_hidden_block, sylvester
+from hadam_hw.schedule import adder_tree_levels, ceil_log2, pipeline_registers
 from hadam_hw.widths import hadamard_sum_interval
 
 from .arith import Term, WidthLog, sum_tree
-from .schedule import adder_tree_levels, ceil_log2, pipeline_registers
 
 __all__ = ["SignFlipAdderTree"]
 

@@ -12,21 +12,18 @@ import json
 import os
 from pathlib import Path
 
-from hadam_hw import __version__
 from hadam_hw.artifact import artifact_bytes, atomic_write_bytes
 from hadam_hw.config import HardwareConfig
-from hadam_hw.constants import RecurrenceConstant
 from hadam_hw.errors import ConfigError
-from hadam_hw.fixedpoint import csd
 from hadam_hw.fusesoc import fusesoc_core
+from hadam_hw.manifest import MANIFEST_FORMAT as FORMAT
+from hadam_hw.manifest import make_manifest as kernel_manifest
 from hadam_hw.model import HadamModel
+from hadam_hw.schedule import check_hardware
 
 from .lint import VERILATOR_WAIVERS
-from .schedule import check_hardware
 
 __all__ = ["FORMAT", "build_cell", "convert_cell", "make_manifest", "generate", "render"]
-
-FORMAT = "hrnn-rtl/1"
 
 
 def build_cell(model: HadamModel, hw: HardwareConfig):
@@ -52,90 +49,17 @@ def _ports(cell) -> dict[str, dict[str, str]]:
     return ports
 
 
-def _constant(k: int) -> dict:
-    digits = csd(k)
-    return {
-        "value": k,
-        "shift_only": k & (k - 1) == 0,
-        "signed_digits": len(digits),
-        "csd": [[s, d] for s, d in digits],
-    }
-
-
 def make_manifest(cell, *, artifact_sha256: str) -> dict:
-    """The ``hrnn-rtl/1`` manifest of a cell that has been converted (elaborated)."""
-    model, hw, S = cell.model, cell.hw, cell.schedule
-    cfg = model.config
-    w = cell.widths
+    """The ``hrnn-rtl/1`` manifest of a cell that has been converted (elaborated), from
+    :func:`hadam_hw.manifest.make_manifest`; refuses a cell whose ports differ from it."""
+    manifest = kernel_manifest(cell.model, cell.hw, artifact_sha256=artifact_sha256,
+                               internal_widths=dict(cell.internal_widths.items()))
     ports = _ports(cell)
-    x_data = cfg.in_bits if model.onehot else cfg.n_in * cfg.in_bits
-    wy = w.width("y")
-    streams = {
-        "x": {
-            **ports["x"], "direction": "in", "per": "step", "width": x_data + 2,
-            "fields": {
-                "data": ({"offset": 0, "width": x_data, "lanes": 1, "lane_width": cfg.in_bits, "signed": False,
-                          "kind": "token"} if model.onehot else
-                         {"offset": 0, "width": x_data, "lanes": cfg.n_in, "lane_width": cfg.in_bits,
-                          "signed": cfg.in_signed}),
-                "first": {"offset": x_data, "width": 1},
-                "last": {"offset": x_data + 1, "width": 1},
-            },
-        },
-        "y": {
-            **ports["y"], "direction": "out", "per": "step" if cfg.output.value == "every_step" else "sequence",
-            "width": cfg.n_out * wy + 1, "latency_cycles": S.latency_cycles,
-            "fields": {
-                "data": {"offset": 0, "width": cfg.n_out * wy, "lanes": cfg.n_out, "lane_width": wy, "signed": True},
-                "last": {"offset": cfg.n_out * wy, "width": 1},
-            },
-        },
-    }
-    if hw.expose_state:
-        hd = cfg.hidden * cfg.state_bits
-        streams["h"] = {
-            **ports["h"], "direction": "out", "per": "step", "width": hd + 1,
-            "latency_cycles": S.latency_cycles_h,
-            "fields": {
-                "data": {"offset": 0, "width": hd, "lanes": cfg.hidden, "lane_width": cfg.state_bits, "signed": True},
-                "last": {"offset": hd, "width": 1},
-            },
-        }
-    widths = dict(w.to_json())
-    widths.update({f"rtl.{k}": v for k, v in sorted(cell.internal_widths.items())})
-    rc = RecurrenceConstant(cfg.A, cfg.block, cfg.frac_bits)
-    manifest = {
-        "format": FORMAT,
-        "top": hw.top,
-        "verilog": f"{hw.top}.v",
-        "artifact_sha256": artifact_sha256,
-        "arch": hw.arch.value,
-        "params": {
-            "lanes": hw.lanes,
-            "pipeline": hw.pipeline,
-            "expose_state": hw.expose_state,
-            "rows_per_cycle": S.lanes,
-            "cycles_per_window": S.groups,
-        },
-        "clock": "clk",
-        "reset": "rst",
-        "reset_polarity": "active_high_synchronous",
-        "streams": streams,
-        "widths": widths,
-        "cycles_per_step": S.cycles_per_step,
-        "latency_cycles": S.latency_cycles,
-        "latency_cycles_h": S.latency_cycles_h if hw.expose_state else None,
-        "cycles_per_step_set_by": S.set_by,
-        "cycles_per_step_parts": dict(S.parts),
-        "schedule": S.to_json(),
-        "constants": {"A": {**_constant(cfg.A), "gain": rc.gain, "exact": rc.exact}, "B": _constant(cfg.B)},
-        "model": cfg.to_json(),
-        "model_tag": cfg.tag,
-        "hardware": hw.to_json(),
-        "hardware_tag": hw.tag,
-        "tag": f"{cfg.tag}-{hw.tag}",
-        "generator": {"package": "hadam-hw", "version": __version__, "module": "rtl_gen"},
-    }
+    for name, spec in manifest["streams"].items():
+        want = {k: spec[k] for k in ("valid", "ready", "payload")}
+        got = {k: ports.get(name, {}).get(k) for k in want}
+        if got != want:
+            raise ConfigError(f"the cell's {name} stream ports {got} differ from the manifest's {want}")
     return manifest
 
 

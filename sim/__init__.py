@@ -6,7 +6,7 @@ Public API (imported lazily, so ``import sim`` stays light):
 - :func:`simulate` (an already generated ``manifest.json`` and its model) → :class:`VerifyResult`
 - :func:`run_soak` → :class:`~sim.soak.SoakResult`
 - :func:`simulator_available` (``"icarus"`` / ``"verilator"``) → ``(ok, reason)``
-- :func:`load_manifest` → :class:`~sim.manifest.Manifest`
+- :func:`load_manifest` → :class:`~hadam_hw.manifest.Manifest`
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 
 def register(sub) -> None:
-    from hadam_hw.commands import existing_file, nonneg_int, positive_int
+    from hadam_hw.cliargs import add_hardware_options, existing_file, positive_int
 
     p = sub.add_parser(
         "sim",
@@ -23,10 +23,7 @@ def register(sub) -> None:
         "With --soak: the million-step soak run over several configurations (no MODEL needed).",
     )
     p.add_argument("model", nargs="?", type=existing_file, help="a *.hrnn.npz artifact")
-    p.add_argument("--arch", choices=("adder_tree", "butterfly", "sdf", "dense"), default="butterfly")
-    p.add_argument("--lanes", type=positive_int, default=1, help="rows or elements per cycle (default 1)")
-    p.add_argument("--pipeline", type=nonneg_int, default=0,
-                   help="a register after every K adder levels / stages (default 0: none)")
+    add_hardware_options(p, arch_default="butterfly")
     p.add_argument("--expose-state", action="store_true", help="generate the h stream and check every h_t too")
     p.add_argument("--top", default="hadamrnn", help="top module name (default hadamrnn)")
     p.add_argument("--simulator", choices=("icarus", "verilator"), default=None,
@@ -49,32 +46,11 @@ def register(sub) -> None:
     p.set_defaults(func=_sim, _parser=p)
 
 
-class _ProgressBar:
-    """A tqdm bar fed by the testbench's progress records, opened on the first record
-    (so it does not interleave with the stage lines printed before the simulation)."""
-
-    def __init__(self, total: int, desc: str) -> None:
-        self.total, self.desc, self.bar = total, desc, None
-
-    def __call__(self, rec: dict) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.total, unit="step", desc=self.desc, file=sys.stderr, leave=False,
-                            dynamic_ncols=True)
-        self.bar.n = min(self.total, int(rec.get("steps_in", 0)))
-        self.bar.set_postfix(cycles=rec.get("cycles", 0), refresh=False)
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _sim(args) -> int:
-    from hadam_hw.config import HardwareConfig
+    from hadam_hw.cliargs import hardware_config
     from hadam_hw.errors import HadamHWError
 
+    from .progress import StepProgressBar
     from .runner import SimulationError
 
     def stage(msg: str) -> None:
@@ -102,11 +78,10 @@ def _sim(args) -> int:
     from .verify import verify
 
     model = load_artifact(args.model)
-    hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline,
-                        expose_state=args.expose_state, top=args.top)
+    hw = hardware_config(args, expose_state=args.expose_state, top=args.top)
     total = args.sequences * args.seq_len + (0 if args.no_extremes else args.seq_len) \
         + (0 if args.no_resets else 3 * args.seq_len)
-    bar = None if args.quiet else _ProgressBar(total, f"simulate ({args.simulator})")
+    bar = None if args.quiet else StepProgressBar(total, f"simulate ({args.simulator})")
     try:
         res = verify(model, hw, simulator=args.simulator, sequences=args.sequences, seq_len=args.seq_len,
                      seed=args.seed, waves=args.waves, build_dir=args.build_dir, stalls=not args.no_stalls,

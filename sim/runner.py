@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hadam_hw.errors import HadamHWError
-
-from .manifest import Manifest
+from hadam_hw.manifest import Manifest
 
 __all__ = [
     "SIMULATORS",

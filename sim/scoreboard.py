@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import asdict, dataclass
 
-from .manifest import StreamSpec
+from hadam_hw.manifest import StreamSpec
 
 __all__ = ["Expected", "Failure", "Scoreboard"]
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from hadam_hw.artifact import random_model
 from hadam_hw.config import HardwareConfig
+from hadam_hw.manifest import Manifest
 
-from .manifest import Manifest
 from .stimulus import ResetPoint, Segment, draw_inputs, sequence_flags
 from .verify import VerifyResult, design_dir, generate, simulate
 
@@ -106,14 +106,14 @@ def run_soak(total_steps: int = 1_000_000, *, simulator: str = "verilator", seed
         t1 = time.perf_counter()
         manifest_path = generate(model, hw, ddir / "rtl")
         gen_s = time.perf_counter() - t1
-        from .manifest import load_manifest
+        from hadam_hw.manifest import load_manifest
 
         plan = soak_plan(model, load_manifest(manifest_path), share, np.random.default_rng([seed, k]))
         bar = None
         if not quiet:
-            from .commands import _ProgressBar
+            from .progress import StepProgressBar
 
-            bar = _ProgressBar(share, f"soak {k + 1}/{len(configs)}")
+            bar = StepProgressBar(share, f"soak {k + 1}/{len(configs)}")
         try:
             r = simulate(manifest_path, model, simulator=simulator, seed=seed, build_dir=ddir, plan=plan,
                          hw_tag=hw.tag, progress=bar, stage=stage, generate_s=gen_s)

@@ -18,8 +18,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from hadam_hw.manifest import StreamSpec
+
 from .inserters import never
-from .manifest import StreamSpec
 
 __all__ = ["StreamSource", "StreamSink", "SinkSample", "XValueError"]
 

@@ -21,8 +21,9 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 from cocotb.types import LogicArray
 
+from hadam_hw.manifest import Manifest, load_manifest
+
 from .inserters import bursty_pauses, never
-from .manifest import Manifest, load_manifest
 from .scoreboard import Expected, Scoreboard
 from .stimulus import Plan, Segment, read_plan
 from .streams import StreamSink, StreamSource, XValueError

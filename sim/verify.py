@@ -9,7 +9,6 @@ configuration: ``<root>/<model tag>-<artifact hash>/<hardware tag>/{rtl,<simulat
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable
@@ -18,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hadam_hw.artifact import artifact_bytes, load_artifact
+from hadam_hw.artifact import artifact_bytes, atomic_write_bytes, load_artifact
 from hadam_hw.config import HardwareConfig
 from hadam_hw.errors import HadamHWError
+from hadam_hw.manifest import Manifest, load_manifest
 from hadam_hw.model import HadamModel
 
-from .manifest import Manifest, load_manifest
 from .runner import SIMULATORS, Build, build_design, run_plan, waves_path
 from .stimulus import (
     Plan,
@@ -112,36 +111,27 @@ def design_dir(model: HadamModel, hw: HardwareConfig, root: str | os.PathLike | 
     return Path(root or DEFAULT_BUILD_ROOT) / f"{model.config.tag}-{sha}" / hw.tag
 
 
-def _generator_hash(rtl_gen) -> str:
-    """Hash of rtl_gen's own source: a changed generator regenerates every design."""
-    h = hashlib.sha256()
-    for f in sorted(Path(rtl_gen.__file__).parent.glob("*.py")):
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def generate(model: HadamModel, hw: HardwareConfig, out_dir: str | os.PathLike, *, force: bool = False) -> Path:
-    """Generate the design with ``rtl_gen.generate``; returns its ``manifest.json``.
+    """The design of ``(model, hw)`` in ``out_dir``; returns its ``manifest.json``.
 
-    Cached: skipped when ``out_dir`` already holds the design of this artifact, this
-    hardware configuration and this version of the generator's source.
+    The Verilog comes from the one RTL cache (:func:`rtl_gen.cache.generate_cached`, keyed
+    by the artifact, the hardware configuration and the generator's fingerprint), and is
+    copied here only when ``out_dir`` does not already hold that very design.
     """
     try:
-        import rtl_gen
+        from rtl_gen.cache import generate_cached
     except ImportError as e:
         raise HadamHWError(f"rtl_gen cannot be imported ({e})") from None
+    verilog, _ = generate_cached(model, hw, use_cache=not force)
     out = Path(out_dir)
-    manifest = out / "manifest.json"
-    stamp = out / ".sim-generated.json"
-    key = json.dumps({"artifact": hashlib.sha256(artifact_bytes(model)).hexdigest(), "hw": hw.to_json(),
-                      "generator": _generator_hash(rtl_gen)}, sort_keys=True)
-    if not force and manifest.is_file() and stamp.is_file() and stamp.read_text() == key:
-        return manifest
-    stamp.unlink(missing_ok=True)
-    rtl_gen.generate(model, hw, out)
-    stamp.write_text(key)
-    return manifest
+    dest = out / "manifest.json"
+    cached = verilog.parent / "manifest.json"
+    if dest.is_file() and (out / verilog.name).is_file() and dest.read_bytes() == cached.read_bytes():
+        return dest
+    for src in sorted(verilog.parent.iterdir(), key=lambda p: p.name == "manifest.json"):  # manifest last
+        if src.is_file():
+            atomic_write_bytes(out / src.name, src.read_bytes())
+    return dest
 
 
 def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len: int, seed: int,

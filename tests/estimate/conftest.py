@@ -2,8 +2,8 @@
 
 import pytest
 
+from estimate.points import DesignPoint
 from hadam_hw.artifact import save_artifact
-from hadam_hw.estimate.points import DesignPoint
 
 TINY = DesignPoint(8, arch="adder_tree", n_in=2, n_out=2)
 

@@ -7,9 +7,9 @@ with the estimate cache warm it takes seconds.
 import numpy as np
 import pytest
 
-from hadam_hw.estimate.calibrate import VALIDATION_SET
-from hadam_hw.estimate.model import load_calibration, predict
-from hadam_hw.estimate.sweep import synth_points
+from estimate.calibrate import VALIDATION_SET
+from estimate.model import load_calibration, predict
+from estimate.sweep import synth_points
 
 from .test_model import LUT_BOUNDS
 

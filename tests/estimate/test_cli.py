@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from hadam_hw.cli import main
+from flow.cli import main
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "hadam_hw", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "flow", *map(str, args)], capture_output=True, text=True)
 
 
 def test_fast_table_json_csv(tiny_artifact, tmp_path, capsys):

@@ -10,9 +10,9 @@ them against Yosys itself.
 import numpy as np
 import pytest
 
-from hadam_hw.estimate.calibrate import CALIBRATION_SET, VALIDATION_SET, errors_against, fit, nnls
-from hadam_hw.estimate.model import load_calibration
-from hadam_hw.estimate.points import DesignPoint
+from estimate.calibrate import CALIBRATION_SET, VALIDATION_SET, errors_against, fit, nnls
+from estimate.model import load_calibration
+from estimate.points import DesignPoint
 
 # target -> (mean |LUT error| bound, max |LUT error| bound) on the validation set
 LUT_BOUNDS = {"ecp5": (0.05, 0.10), "ice40": (0.07, 0.11)}

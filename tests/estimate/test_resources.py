@@ -5,11 +5,10 @@ import time
 
 import pytest
 
-from hadam_hw.config import HardwareConfig
-from hadam_hw.estimate.model import load_calibration, predict
-from hadam_hw.estimate.points import DesignPoint
-from hadam_hw.estimate.report import dense_match
-from rtl_gen.resources import (
+from estimate.model import load_calibration, predict
+from estimate.points import DesignPoint
+from estimate.report import dense_match
+from estimate.resources import (
     FEATURES,
     PARTS,
     TARGET_RULES,
@@ -19,6 +18,7 @@ from rtl_gen.resources import (
     table_columns,
     tree_maccs,
 )
+from hadam_hw.config import HardwareConfig
 
 POINTS = [
     DesignPoint(8, arch="adder_tree", n_in=2, n_out=2),

@@ -4,9 +4,9 @@ import csv
 import json
 import time
 
-from hadam_hw.cli import main
-from hadam_hw.estimate.plots import pareto_front
-from hadam_hw.estimate.sweep import Grid, expand_grid, run_sweep
+from estimate.plots import pareto_front
+from estimate.sweep import Grid, expand_grid, run_sweep
+from flow.cli import main
 
 
 def test_expand_grid_skips_what_cannot_be_built():

@@ -3,8 +3,8 @@ figure, not a failure; a tool error names its ERROR line."""
 
 import pytest
 
+from estimate.synth import cached_result, synthesize
 from hadam_hw.errors import HadamHWError
-from hadam_hw.estimate.synth import cached_result, synthesize
 
 ADDER = """
 module top(input clk, input [15:0] a, input [15:0] b, output reg [16:0] s);

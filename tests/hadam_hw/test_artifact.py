@@ -163,7 +163,7 @@ def test_cli_reports_bad_artifact_in_one_line(tmp_path, good, case):
     _, path = good
     kwargs, msg = BAD[case]
     bad = _rewrite(path, tmp_path / "bad.hrnn.npz", **dict(kwargs))
-    r = subprocess.run([sys.executable, "-m", "hadam_hw", "info", str(bad)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "flow", "info", str(bad)], capture_output=True, text=True)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1 and msg in r.stderr

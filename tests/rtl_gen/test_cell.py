@@ -18,8 +18,7 @@ from hadam_hw.config import HardwareConfig, ModelConfig
 from hadam_hw.golden import run_golden
 from hadam_hw.model import HadamModel
 from rtl_gen import build_cell
-
-from rtl_gen.amaranth_sim import assert_exact, run_cell
+from tests.support.amaranth_sim import assert_exact, run_cell
 
 
 def scaled_model(m: HadamModel, *, B_factor: int = 1, C_factor: int = 1) -> HadamModel:
@@ -172,7 +171,7 @@ def test_reset_mid_stream_restarts_from_zero_state(arch, lanes):
     from amaranth.hdl import ClockDomain, Module
     from amaranth.sim import Simulator
 
-    from rtl_gen.amaranth_sim import pack_x, unpack_lanes
+    from tests.support.amaranth_sim import pack_x, unpack_lanes
 
     m = get_model("d8b8-x3-all")
     cell = build_cell(m, HardwareConfig(arch=arch, lanes=lanes, expose_state=True))

@@ -16,8 +16,7 @@ from rtl_gen.butterfly import ButterflyFWHT
 from rtl_gen.dense_matvec import DenseTernaryMatVec
 from rtl_gen.sdf import SDFButterfly
 from rtl_gen.sign_flip_adder_tree import SignFlipAdderTree
-
-from rtl_gen.amaranth_sim import assert_exact, pack_lanes, simulate_datapath
+from tests.support.amaranth_sim import assert_exact, pack_lanes, simulate_datapath
 
 
 def _extreme_vectors(rng, n: int, d: int, block: int, width: int) -> np.ndarray:

@@ -14,13 +14,14 @@ import time
 import numpy as np
 import pytest
 
+from flow.cli import main
 from hadam_hw.artifact import artifact_sha256, load_artifact, random_model, save_artifact
-from hadam_hw.cli import main
 from hadam_hw.config import HardwareConfig
-from rtl_gen import build_cell, generate, make_schedule
+from hadam_hw.schedule import make_schedule
+from rtl_gen import build_cell, generate
 from rtl_gen.lint import verilator_lint, yosys_check
+from tests.support.amaranth_sim import run_cell
 
-from rtl_gen.amaranth_sim import run_cell
 from .test_cell import check_full_rate_timing, stimulus
 
 ARCHS = ("adder_tree", "butterfly", "sdf", "dense")

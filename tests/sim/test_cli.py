@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from flow.cli import main
 from hadam_hw.artifact import random_model, save_artifact
-from hadam_hw.cli import main
 from sim import verify as verify_mod
 
 from .conftest import need

@@ -1,6 +1,6 @@
 """Mutation tests: a deliberately corrupted copy of a generated design must fail the testbench.
 
-The three defects of the issue, each applied where it is observable (see sim.mutations):
+The three defects of the issue, each applied where it is observable (see tests/sim/mutations.py):
 one sign constant flipped (in the model the design is generated from, every architecture;
 and one add of the butterfly turned into a subtract in the Verilog text); one pipeline
 register removed (a register of an adder tree whose input changes every cycle: a butterfly
@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from hadam_hw.golden import run_golden
-from sim import mutations
 from sim.verify import design_dir, generate, simulate
 
+from . import mutations
 from .conftest import need
 from .designs import case, design_root, params
 

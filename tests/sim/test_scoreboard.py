@@ -1,6 +1,6 @@
 """The scoreboard alone: exact comparison, clear failure reports, the empty-queue check."""
 
-from sim.manifest import FieldSpec, StreamSpec
+from hadam_hw.manifest import FieldSpec, StreamSpec
 from sim.scoreboard import Expected, Scoreboard
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from hadam_hw.artifact import random_model
 from hadam_hw.golden import run_golden
+from hadam_hw.manifest import load_manifest
 from sim.inserters import bursty_pauses
-from sim.manifest import load_manifest
 from sim.soak import soak_plan
 from sim.stimulus import Plan, Segment, draw_inputs, read_plan, sequence_flags, write_plan
 from sim.verify import check_plan

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from flow.cli import main as cli_main
 from hadam_hw.artifact import load_artifact
-from hadam_hw.cli import main as cli_main
 from hadam_hw.errors import ConfigError, HadamHWError
 from train.config import TrainConfig
 from train.loop import RUN_FILES, run_training

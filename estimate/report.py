@@ -12,7 +12,7 @@ the constant ``A`` costs, SPEC §6), and two references:
   to the faster one), with the LUT ratio and the area × time ratio (LUTs × cycles per
   step), which stays fair when the match is not exact;
 * the **adder lower bound** (``d·log2 b`` FWHT adders, their bits divided by the cycles per
-  step: :mod:`hadam_hw.estimate.bounds`), against the total and against the recurrence's
+  step: :mod:`estimate.bounds`), against the total and against the recurrence's
   share of the analytic breakdown.
 """
 
@@ -22,9 +22,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..config import Arch, HardwareConfig
-from ..errors import HadamHWError
-from ..model import HadamModel
+from hadam_hw.config import Arch, HardwareConfig
+from hadam_hw.errors import HadamHWError
+from hadam_hw.model import HadamModel
+
 from .bounds import adder_lower_bound
 from .points import DesignPoint
 
@@ -37,7 +38,7 @@ def dense_match(model: HadamModel, hw: HardwareConfig, point: DesignPoint | None
     Lanes of the dense baseline are powers of two dividing the hidden size; the one whose
     cycles per step come closest to ``hw``'s wins, ties going to the faster.
     """
-    from rtl_gen.schedule import make_schedule
+    from hadam_hw.schedule import make_schedule
 
     target_p = make_schedule(model, hw).cycles_per_step
     d = model.config.hidden
@@ -84,7 +85,7 @@ def estimate(model: HadamModel, hw: HardwareConfig, target: str, *, fast: bool =
              flags: Sequence[str] | None = None, pnr: bool = False, freq_mhz: float = 100.0,
              cache_dir: Path | None = None, baseline: bool = True, artifact_sha256: str | None = None) -> dict:
     """The full report for ``model`` built as ``hw`` on ``target`` (a JSON-able dict)."""
-    from rtl_gen.schedule import make_schedule
+    from hadam_hw.schedule import make_schedule
 
     from .synth import TARGETS
 
@@ -110,7 +111,8 @@ def estimate(model: HadamModel, hw: HardwareConfig, target: str, *, fast: bool =
                     "flow": ana.calibration["flow"], "flags": ana.calibration["flags"],
                     "yosys_version": ana.calibration["yosys_version"], "cached": None, "seconds": None})
     else:
-        from .points import generate_cached
+        from rtl_gen.cache import generate_cached
+
         from .synth import synthesize
 
         v, manifest = generate_cached(model, hw, cache_dir=cache_dir, artifact_sha256=artifact_sha256)

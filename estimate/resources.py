@@ -1,10 +1,10 @@
 """Resource features of a generated cell, derived in plain Python from the RTL's own structure.
 
 This module walks the structure :mod:`rtl_gen.cell` elaborates — the schedule of
-:mod:`rtl_gen.schedule`, the widths of :func:`hadam_hw.widths.derive_widths`, the
+:mod:`hadam_hw.schedule`, the widths of :func:`hadam_hw.widths.derive_widths`, the
 datapaths' adder trees and butterflies, the tables and their depths — and counts what each
 part is made of (FINN-style: one documented formula per component). It imports no
-Amaranth and runs in milliseconds; :mod:`hadam_hw.estimate.model` turns the counts into
+Amaranth and runs in milliseconds; :mod:`estimate.model` turns the counts into
 LUTs and flip-flops with per-target coefficients fitted against Yosys.
 
 Feature units (a component reports any of them):
@@ -47,9 +47,9 @@ import numpy as np
 from hadam_hw.config import Arch, HardwareConfig
 from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.model import HadamModel
+from hadam_hw.schedule import Schedule, ceil_log2, make_schedule
+from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
 from hadam_hw.widths import derive_widths
-
-from .schedule import Schedule, ceil_log2, make_schedule
 
 __all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
            "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
@@ -60,39 +60,7 @@ LUT_FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl")
 PARTS = ("recurrence", "A_constant", "final_add", "input_projection", "output_head", "state", "fifo", "control")
 
 
-@dataclass(frozen=True)
-class BlockRam:
-    cost: int  # memory_libmap cost of one block
-    depths: dict[int, int]  # read-port width -> depth at that width
-
-
-@dataclass(frozen=True)
-class LutRam:
-    cost: int  # cost of one cell of depth × width bits (asynchronous read)
-    depth: int
-    width: int
-    luts: int  # LUT-equivalents of one cell
-
-
-@dataclass(frozen=True)
-class TargetRules:
-    lut_inputs: int
-    dsp: bool  # multipliers (not ±2^n constants) become DSP blocks
-    block: BlockRam
-    lutram: LutRam | None
-
-
-_B18 = {1: 16384, 2: 8192, 4: 4096, 9: 2048, 18: 1024, 36: 512}
-TARGET_RULES: dict[str, TargetRules] = {
-    # DP16KD/PDPW16KD (36-bit read port), TRELLIS_DPR16X4 (16×4, four LUT4s); MULT18X18D
-    "ecp5": TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
-    # SB_RAM40_4K (256×16 … 2048×2), no distributed RAM; the HX parts have no DSP
-    "ice40": TargetRules(4, False, BlockRam(64, {2: 2048, 4: 1024, 8: 512, 16: 256}), None),
-    # RAMB18E1, RAM32M (32×2 per LUT6, four LUTs for 32×6… counted per 32×2 bits); DSP48E1
-    "xilinx": TargetRules(6, True, BlockRam(129, _B18), LutRam(8, 32, 2, 1)),
-    # SDPB/SP (18 kbit), RAM16SDP4 (16×4, four LUTs); MULT
-    "gowin": TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
-}
+TARGET_RULES: dict[str, TargetRules] = {name: t.rules for name, t in TARGETS.items()}
 
 
 def rom_luts(depth: int, width: int, lut_inputs: int = 4) -> float:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import HadamHWError
+from hadam_hw.errors import HadamHWError
+
 from .model import CALIBRATION_DIR, Calibration, calibration_path, predict_from_resources
 from .points import DesignPoint as P
 
@@ -116,7 +117,7 @@ def fit(rows: Sequence[tuple[dict[str, float], float]], features: Sequence[str],
 
 def errors_against(cal: Calibration, entries: Sequence[dict], target: str) -> list[dict]:
     """Relative errors of ``cal``'s predictions against stored Yosys figures ``entries``."""
-    from rtl_gen.resources import resources
+    from estimate.resources import resources
 
     out = []
     for e in entries:
@@ -146,7 +147,7 @@ def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None 
               points: Sequence[P] = CALIBRATION_SET, validation: Sequence[P] = VALIDATION_SET,
               progress: Callable | None = None) -> Calibration:
     """Synthesize both sets for ``target`` (cached), fit, measure and write ``<target>.json``."""
-    from rtl_gen.resources import LUT_FEATURES, resources
+    from estimate.resources import LUT_FEATURES, resources
 
     from .sweep import synth_points
     from .synth import TARGETS, _version
@@ -177,7 +178,7 @@ def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None 
     cal = Calibration(**{**cal.__dict__, "stats": stats})
     path = calibration_path(target, out_dir or CALIBRATION_DIR)
     path.parent.mkdir(parents=True, exist_ok=True)
-    from ..artifact import atomic_write_bytes
+    from hadam_hw.artifact import atomic_write_bytes
 
     atomic_write_bytes(path, (json.dumps(cal.to_json(), indent=1) + "\n").encode())
     return cal

@@ -3,8 +3,8 @@ the estimate tests). Figures are checked by structure, not by a Yosys-version sn
 
 import pytest
 
+from estimate.synth import TARGETS, io_wrapper, synthesize
 from hadam_hw.errors import HadamHWError
-from hadam_hw.estimate.synth import TARGETS, io_wrapper, synthesize
 
 ADDER = """
 module top(input clk, input [15:0] a, input [15:0] b, output reg [16:0] s);

@@ -4,13 +4,13 @@ import sys
 import numpy as np
 import pytest
 
+from flow.cli import main
 from hadam_hw.artifact import load_artifact
-from hadam_hw.cli import main
 from hadam_hw.golden import run_golden
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hadam_hw", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "flow", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def test_random_model_then_info(tmp_path, capsys):

@@ -14,7 +14,9 @@ import numpy as np
 from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
+from hadam_hw.config import HardwareConfig
 from hadam_hw.golden import GoldenResult, run_golden
+from hadam_hw.manifest import FieldSpec, stream_specs
 
 __all__ = [
     "CellRun", "run_cell", "pack_x", "assert_exact", "simulate_cell", "expected_streams",
@@ -39,25 +41,13 @@ def assert_exact(expected, got, what: str, index_names=("step", "lane")) -> None
 
 
 def pack_x(model, x_step, first: bool, last: bool) -> int:
-    """The x payload word of one step (SPEC §4): data lanes, then first, then last."""
-    cfg = model.config
-    if model.onehot:
-        word, w = int(x_step), cfg.in_bits
-    else:
-        mask = (1 << cfg.in_bits) - 1
-        word = 0
-        for k, v in enumerate(np.asarray(x_step).tolist()):
-            word |= (int(v) & mask) << (k * cfg.in_bits)
-        w = cfg.n_in * cfg.in_bits
-    return word | (int(first) << w) | (int(last) << (w + 1))
+    """The x payload word of one step, laid out by :func:`hadam_hw.manifest.stream_specs`."""
+    return stream_specs(model, HardwareConfig())["x"].pack(data=x_step, first=int(first), last=int(last))
 
 
-def _unpack(word: int, lanes: int, width: int) -> tuple[list[int], int]:
-    vals = []
-    for i in range(lanes):
-        v = (word >> (i * width)) & ((1 << width) - 1)
-        vals.append(v - (1 << width) if v >> (width - 1) else v)
-    return vals, (word >> (lanes * width)) & 1
+def _unpack(spec, word: int) -> tuple[list[int], int]:
+    fields = spec.unpack(word)
+    return fields["data"], fields["last"]
 
 
 @dataclass
@@ -76,9 +66,8 @@ def simulate_cell(cell, words: list[int], *, n_y: int, n_h: int, gap: float = 0.
                   ready: float = 1.0, seed: int = 0, max_cycles: int | None = None,
                   vcd: str | None = None) -> CellRun:
     """Drive ``words`` into ``cell.x`` and collect ``n_y`` y and ``n_h`` h transfers."""
-    cfg = cell.model.config
     S = cell.schedule
-    wy = cell.widths.width("y")
+    specs = stream_specs(cell.model, cell.hw)
     rng = np.random.default_rng(seed)
     run = CellRun()
     has_h = cell.hw.expose_state
@@ -114,10 +103,10 @@ def simulate_cell(cell, words: list[int], *, n_y: int, n_h: int, gap: float = 0.
                 i += 1
                 presenting = False
             if vals[1] and y_rdy:
-                lanes, last = _unpack(vals[2], cfg.n_out, wy)
+                lanes, last = _unpack(specs["y"], vals[2])
                 run.y.append(lanes), run.y_last.append(last), run.y_cycles.append(cycle)
             if has_h and vals[3] and h_rdy:
-                lanes, last = _unpack(vals[4], cfg.hidden, cfg.state_bits)
+                lanes, last = _unpack(specs["h"], vals[4])
                 run.h.append(lanes), run.h_last.append(last), run.h_cycles.append(cycle)
             cycle += 1
         # a few more cycles: nothing extra may come out
@@ -195,7 +184,8 @@ def pack_lanes(values, width: int) -> int:
 
 
 def unpack_lanes(word: int, lanes: int, width: int) -> list[int]:
-    return _unpack(word, lanes, width)[0] if lanes else []
+    """``lanes`` two's complement lanes of ``width`` bits, lane 0 least significant."""
+    return FieldSpec("data", 0, lanes * width, lanes, width, True).unpack(word) if lanes else []
 
 
 def simulate_datapath(dut, drive: list[list], outputs: dict, cycles: int) -> dict[str, np.ndarray]:

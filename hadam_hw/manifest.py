@@ -1,9 +1,13 @@
-"""Reading ``manifest.json`` (format ``hrnn-rtl/1``, SPEC §4) and packing stream payloads.
+"""The hardware interface, format ``hrnn-rtl/1`` (SPEC §4): its one home.
 
-The manifest is the only description of the generated design the testbench trusts: port
+:func:`stream_specs` derives every stream, field and width of a design from ``(model,
+hardware config)``; :func:`make_manifest` writes the whole ``manifest.json`` from them and
+the schedule. The Amaranth signature (``rtl_gen``), the Verilog writer, the simulator's
+reader (:func:`load_manifest`) and the test harnesses all use these, so they cannot drift.
+
+The manifest is the only description of the generated design a testbench trusts: port
 names, payload field layout (lane 0 in the least significant bits), signedness, and the two
-timing figures it asserts. Nothing here imports cocotb, so the packing rules are tested
-without a simulator.
+timing figures it asserts. Packing and unpacking payloads is numpy only.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hadam_hw.errors import HadamHWError
+from .errors import HadamHWError
 
-__all__ = ["MANIFEST_FORMAT", "FieldSpec", "StreamSpec", "Manifest", "load_manifest", "ManifestError"]
+__all__ = ["MANIFEST_FORMAT", "FieldSpec", "StreamSpec", "Manifest", "load_manifest", "ManifestError",
+           "stream_specs", "make_manifest", "port_name"]
 
 MANIFEST_FORMAT = "hrnn-rtl/1"
 
@@ -36,6 +41,7 @@ class FieldSpec:
     lanes: int = 1
     lane_width: int = 0  # 0: the whole field is one lane
     signed: bool = False
+    kind: str | None = None  # "token": a onehot input's id
 
     def __post_init__(self) -> None:
         if self.lane_width == 0:
@@ -45,6 +51,15 @@ class FieldSpec:
                 f"field '{self.name}': {self.lanes} lanes of {self.lane_width} bits do not make "
                 f"its width {self.width}"
             )
+
+    def to_json(self) -> dict:
+        if self.name != "data":
+            return {"offset": self.offset, "width": self.width}
+        out = {"offset": self.offset, "width": self.width, "lanes": self.lanes, "lane_width": self.lane_width,
+               "signed": self.signed}
+        if self.kind:
+            out["kind"] = self.kind
+        return out
 
     @property
     def lane_range(self) -> tuple[int, int]:
@@ -120,6 +135,16 @@ class StreamSpec:
     width: int
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     latency_cycles: int | None = None  # per-stream override of the top-level figure, if given
+    direction: str = ""  # "in" / "out", as written by the generator
+    per: str = ""  # "step" / "sequence": how often an item passes
+
+    def to_json(self) -> dict:
+        out = {"valid": self.valid, "ready": self.ready, "payload": self.payload, "direction": self.direction,
+               "per": self.per, "width": self.width}
+        if self.latency_cycles is not None:
+            out["latency_cycles"] = self.latency_cycles
+        out["fields"] = {n: f.to_json() for n, f in self.fields.items()}
+        return out
 
     @property
     def data(self) -> FieldSpec:
@@ -254,6 +279,7 @@ def _stream(name: str, obj: dict, where: str) -> StreamSpec:
             lanes=int(f.get("lanes", 1)),
             lane_width=int(f.get("lane_width", 0)),
             signed=bool(f.get("signed", False)),
+            kind=f.get("kind"),
         )
         if fs.offset + fs.width > width:
             raise ManifestError(f"{fw} (bits {fs.offset}..{fs.offset + fs.width - 1}) lies outside the {width}-bit payload")
@@ -270,6 +296,8 @@ def _stream(name: str, obj: dict, where: str) -> StreamSpec:
         width=width,
         fields=fields,
         latency_cycles=None if lat is None else int(lat),
+        direction=str(obj.get("direction", "")),
+        per=str(obj.get("per", "")),
     )
 
 
@@ -309,3 +337,102 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
         latency_cycles=_int_field(raw, "latency_cycles", where, 0),
         artifact_sha256=raw.get("artifact_sha256"),
     )
+
+
+# --- deriving the interface from (model, hardware config) ------------------------------------
+
+def port_name(stream: str, member: str) -> str:
+    """The Verilog port of a stream member, as Amaranth's ``verilog.convert`` names it."""
+    return f"{stream}__{member}"
+
+
+def _spec(name: str, direction: str, per: str, data: FieldSpec, flags: tuple[str, ...],
+          latency_cycles: int | None = None) -> StreamSpec:
+    fields = {"data": data}
+    for i, flag in enumerate(flags):
+        fields[flag] = FieldSpec(flag, data.width + i, 1)
+    return StreamSpec(name=name, valid=port_name(name, "valid"), ready=port_name(name, "ready"),
+                      payload=port_name(name, "payload"), width=data.width + len(flags), fields=fields,
+                      latency_cycles=latency_cycles, direction=direction, per=per)
+
+
+def stream_specs(model, hw, schedule=None) -> dict[str, StreamSpec]:
+    """The ``x``, ``y`` (and, with ``hw.expose_state``, ``h``) streams of the design of
+    ``model`` built as ``hw``: port names, payload widths and fields (SPEC §4). With a
+    ``schedule`` the output streams carry their latencies."""
+    from .config import OutputMode
+    from .widths import derive_widths
+
+    cfg = model.config
+    if model.onehot:
+        x_data = FieldSpec("data", 0, cfg.in_bits, 1, cfg.in_bits, False, kind="token")
+    else:
+        x_data = FieldSpec("data", 0, cfg.n_in * cfg.in_bits, cfg.n_in, cfg.in_bits, cfg.in_signed)
+    wy = derive_widths(model).width("y")
+    every = cfg.output is OutputMode.EVERY_STEP
+    out = {
+        "x": _spec("x", "in", "step", x_data, ("first", "last")),
+        "y": _spec("y", "out", "step" if every else "sequence",
+                   FieldSpec("data", 0, cfg.n_out * wy, cfg.n_out, wy, True), ("last",),
+                   None if schedule is None else schedule.latency_cycles),
+    }
+    if hw.expose_state:
+        out["h"] = _spec("h", "out", "step",
+                         FieldSpec("data", 0, cfg.hidden * cfg.state_bits, cfg.hidden, cfg.state_bits, True),
+                         ("last",), None if schedule is None else schedule.latency_cycles_h)
+    return out
+
+
+def _constant(k: int) -> dict:
+    from .fixedpoint import csd
+
+    digits = csd(k)
+    return {"value": k, "shift_only": k & (k - 1) == 0, "signed_digits": len(digits),
+            "csd": [[s, d] for s, d in digits]}
+
+
+def make_manifest(model, hw, *, artifact_sha256: str, internal_widths: dict[str, int] | None = None) -> dict:
+    """The whole ``hrnn-rtl/1`` manifest of ``model`` built as ``hw`` (``internal_widths``:
+    the widths of the RTL's own registers, recorded as ``widths["rtl.<name>"]``)."""
+    from . import __version__
+    from .constants import RecurrenceConstant
+    from .schedule import make_schedule
+    from .widths import derive_widths
+
+    cfg = model.config
+    S = make_schedule(model, hw)
+    widths = dict(derive_widths(model).to_json())
+    widths.update({f"rtl.{k}": v for k, v in sorted((internal_widths or {}).items())})
+    rc = RecurrenceConstant(cfg.A, cfg.block, cfg.frac_bits)
+    return {
+        "format": MANIFEST_FORMAT,
+        "top": hw.top,
+        "verilog": f"{hw.top}.v",
+        "artifact_sha256": artifact_sha256,
+        "arch": hw.arch.value,
+        "params": {
+            "lanes": hw.lanes,
+            "pipeline": hw.pipeline,
+            "expose_state": hw.expose_state,
+            "rows_per_cycle": S.lanes,
+            "cycles_per_window": S.groups,
+        },
+        "clock": "clk",
+        "reset": "rst",
+        "reset_polarity": "active_high_synchronous",
+        "streams": {n: s.to_json() for n, s in stream_specs(model, hw, S).items()},
+        "widths": widths,
+        "cycles_per_step": S.cycles_per_step,
+        "latency_cycles": S.latency_cycles,
+        "latency_cycles_h": S.latency_cycles_h if hw.expose_state else None,
+        "cycles_per_step_set_by": S.set_by,
+        "cycles_per_step_parts": dict(S.parts),
+        "schedule": S.to_json(),
+        "constants": {"A": {**_constant(cfg.A), "gain": rc.gain, "exact": rc.exact}, "B": _constant(cfg.B)},
+        "model": cfg.to_json(),
+        "model_tag": cfg.tag,
+        "hardware": hw.to_json(),
+        "hardware_tag": hw.tag,
+        "tag": f"{cfg.tag}-{hw.tag}",
+        "generator": {"package": "hadam-hw", "version": __version__, "module": "rtl_gen"},
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .artifact import atomic_write_bytes
+from hadam_hw.artifact import atomic_write_bytes
 
 __all__ = ["summary_table", "write_report"]
 

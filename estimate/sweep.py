@@ -2,9 +2,9 @@
 
 :func:`run_sweep` expands a :class:`Grid` (hidden sizes, block sizes, architectures, lanes,
 pipelining, state bits, targets) into design points, estimates each one with
-:func:`hadam_hw.estimate.report.estimate_point` — real synthesis, or the analytic model
+:func:`estimate.report.estimate_point` — real synthesis, or the analytic model
 with ``fast=True`` — and writes ``sweep.csv``, ``sweep.md`` and the plots
-(:mod:`hadam_hw.estimate.plots`). Every point is first looked up in the caches in this
+(:mod:`estimate.plots`). Every point is first looked up in the caches in this
 process (generated RTL keyed by artifact, hardware configuration and generator source;
 synthesis keyed by Verilog hash, target, flags, flow and tool versions); only the misses go
 to ``jobs`` worker threads (default: the CPU count; each runs Yosys as a subprocess), so
@@ -23,9 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import Arch
-from ..errors import HadamHWError
-from .points import DesignPoint, cpu_count, generate_cached
+from hadam_hw.config import Arch
+from hadam_hw.errors import HadamHWError
+from rtl_gen.cache import generate_cached
+
+from .points import DesignPoint, cpu_count
 
 __all__ = ["Grid", "SweepResult", "expand_grid", "run_sweep", "synth_points", "synth_point",
            "CSV_COLUMNS", "write_csv", "markdown_table"]
@@ -94,7 +96,7 @@ def synth_point(point: dict, target: str, flow: str, flags, cache_dir, pnr: bool
     p = DesignPoint.from_json(point)
     cache_dir = Path(cache_dir) if cache_dir else None
     if cache_only:
-        from .points import rtl_cache_lookup
+        from rtl_gen.cache import rtl_cache_lookup
 
         hit = rtl_cache_lookup(p.model(), p.hw(), cache_dir=cache_dir)
         if hit is None:
@@ -245,7 +247,7 @@ def run_sweep(grid: Grid, out_dir: str | Path, *, fast: bool = False, flow: str 
     seconds = time.perf_counter() - t0
     result = SweepResult(rows, skipped, seconds, n_synth, n_cached)
     out.mkdir(parents=True, exist_ok=True)
-    from ..artifact import atomic_write_bytes
+    from hadam_hw.artifact import atomic_write_bytes
 
     atomic_write_bytes(out / "sweep.csv", write_csv(rows).encode())
     result.files["csv"] = str(out / "sweep.csv")

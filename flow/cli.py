@@ -1,31 +1,37 @@
 """The ``hadam-hw`` command line: one entry point, subcommands contributed by each package.
 
-Each package adds its subcommands through a ``register(subparsers)`` function in a
-``commands`` module (``hadam_hw.commands``, ``rtl_gen.commands`` …) that imports nothing
-heavy at module level, so ``hadam-hw --help`` is instant. A :class:`HadamHWError` (bad
-input) prints one line and exits 2; so does argparse misuse.
+This is the top layer: it imports every package's ``commands`` module, each of which adds
+its subcommands through ``register(subparsers)`` and imports nothing heavy at module level,
+so ``hadam-hw --help`` is instant. A :class:`HadamHWError` (bad input) prints one line and
+exits 2; so does argparse misuse.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import HadamHWError
+from estimate import commands as estimate_commands
+from hadam_hw import __version__
+from hadam_hw import commands as hadam_hw_commands
+from hadam_hw.errors import HadamHWError
+from rtl_gen import commands as rtl_gen_commands
+from sim import commands as sim_commands
+from train import commands as train_commands
+
+from . import demo
 
 __all__ = ["main", "build_parser", "CliParser", "COMMAND_MODULES"]
 
-# order = order in --help; a module that is absent (a partial install) is skipped
+# order = order in --help
 COMMAND_MODULES = (
-    "hadam_hw.commands",
-    "train.commands",
-    "rtl_gen.commands",
-    "sim.commands",
-    "hadam_hw.estimate_commands",
-    "hadam_hw.demo_commands",
+    hadam_hw_commands,
+    train_commands,
+    rtl_gen_commands,
+    sim_commands,
+    estimate_commands,
+    demo,
 )
 
 
@@ -45,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hadam-hw {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
     sub.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name and name.startswith(e.name):
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from hadam_hw.config import Arch, HardwareConfig, InputMode, OutputMode
-from hadam_hw.errors import ConfigError
-from hadam_hw.model import HadamModel
+from .archs import SERIAL_ARCHS as _SERIAL
+from .config import Arch, HardwareConfig, InputMode, OutputMode
+from .errors import ConfigError
+from .model import HadamModel
 
 __all__ = [
     "Schedule",
@@ -52,7 +53,7 @@ __all__ = [
 
 MAX_PORT_WIDTH = 65536  # bits of one stream payload; beyond this simulators choke
 MAX_ROM_BITS = 1 << 26  # 64 Mbit of baked weights: beyond any FPGA this project targets
-SERIAL_ARCHS = (Arch.ADDER_TREE, Arch.DENSE, Arch.SDF)
+SERIAL_ARCHS = _SERIAL  # the row-serial schedule family, from the architecture registry
 
 
 def ceil_log2(n: int) -> int:

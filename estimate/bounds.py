@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..config import ModelConfig
+from hadam_hw.config import ModelConfig
 
 __all__ = ["AdderBound", "adder_lower_bound"]
 

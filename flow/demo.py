@@ -17,8 +17,10 @@ import shutil
 import time
 from pathlib import Path
 
-from .commands import positive_int
-from .errors import HadamHWError
+from hadam_hw.archs import arch_names
+from hadam_hw.cliargs import choice_list, positive_int
+from hadam_hw.errors import HadamHWError
+from hadam_hw.targets import target_names
 
 __all__ = ["register", "run_demo", "DEFAULT_ARCHS"]
 
@@ -37,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--preset", default="demo", help="training preset (default demo: sequential digits, ~1 min)")
     p.add_argument("--model", type=Path, default=None,
                    help="skip training: use this *.hrnn.npz artifact (e.g. from an earlier demo)")
-    p.add_argument("--archs", default=",".join(DEFAULT_ARCHS),
+    p.add_argument("--archs", type=choice_list(arch_names(), "architectures"), default=DEFAULT_ARCHS,
                    help=f"comma-separated architectures (default {','.join(DEFAULT_ARCHS)})")
     p.add_argument("--simulator", choices=("auto", "icarus", "verilator"), default="auto",
                    help="auto (default): Icarus for the row-serial designs, Verilator for the butterfly, whose "
@@ -45,7 +47,7 @@ def register(sub) -> None:
     p.add_argument("--sequences", type=positive_int, default=3, help="sequences verified per design (default 3)")
     p.add_argument("--seq-len", type=positive_int, default=64,
                    help="steps per verified sequence (default 64: one 8x8 digit, pixel by pixel)")
-    p.add_argument("--target", choices=("ice40", "ecp5", "xilinx", "gowin"), default="ecp5",
+    p.add_argument("--target", choices=target_names(), default="ecp5",
                    help="FPGA family for the estimates (default ecp5)")
     p.add_argument("--no-estimate", action="store_true", help="skip synthesis")
     p.add_argument("--seed", type=int, default=0)
@@ -54,20 +56,6 @@ def register(sub) -> None:
 
 def _stage(i: int, n: int, text: str) -> None:
     print(f"\n[{i}/{n}] {text}", flush=True)
-
-
-def _parse_archs(text: str) -> list:
-    from .config import Arch
-
-    archs = []
-    for a in (s.strip() for s in text.split(",") if s.strip()):
-        try:
-            archs.append(Arch(a))
-        except ValueError:
-            raise HadamHWError(f"--archs: unknown architecture {a!r}; choose from {', '.join(x.value for x in Arch)}") from None
-    if not archs:
-        raise HadamHWError("--archs names no architecture")
-    return archs
 
 
 def _train(preset_name: str, out: Path, seed: int) -> tuple[Path, dict]:
@@ -80,7 +68,7 @@ def _train(preset_name: str, out: Path, seed: int) -> tuple[Path, dict]:
 
 def _estimate(model, hw, target: str, cache_dir: Path) -> dict:
     """Yosys figures of one design, the dense baseline at matched throughput, the adder bound."""
-    from .estimate.report import estimate
+    from estimate.report import estimate
 
     rep = estimate(model, hw, target, cache_dir=cache_dir)
     keep = ("luts", "ffs", "dsps", "brams", "command", "cached", "seconds", "luts_vs_bound", "luts_vs_dense",
@@ -92,9 +80,9 @@ def _estimate(model, hw, target: str, cache_dir: Path) -> dict:
 
 def run_demo(args) -> dict:
     from hadam_hw.artifact import load_artifact
-    from hadam_hw.config import HardwareConfig
+    from hadam_hw.config import Arch, HardwareConfig
 
-    archs = _parse_archs(args.archs)
+    archs = [Arch(a) for a in args.archs]
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise HadamHWError(f"--out {out} exists and is not a folder")

@@ -2,71 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
-from .commands import existing_file, nonneg_int, positive_int
-from .errors import HadamHWError
+from hadam_hw.cliargs import (
+    add_hardware_options,
+    block_list,
+    choice_list,
+    existing_file,
+    int_list,
+    positive_int,
+)
+from hadam_hw.errors import HadamHWError
+from hadam_hw.targets import target_names
 
 __all__ = ["register"]
 
-ARCHS = ("adder_tree", "butterfly", "sdf", "dense")
-TARGET_NAMES = ("ice40", "ecp5", "xilinx", "gowin")
 FLOWS = ("fast", "full")
-
-
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        vals = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, not {text!r}") from None
-    if not vals or any(v < 1 for v in vals):
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, not {text!r}")
-    return vals
-
-
-def _nonneg_list(text: str) -> tuple[int, ...]:
-    try:
-        vals = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, not {text!r}") from None
-    if not vals or any(v < 0 for v in vals):
-        raise argparse.ArgumentTypeError(f"expected comma-separated non-negative integers, not {text!r}")
-    return vals
-
-
-def _block_list(text: str) -> tuple[int, ...]:
-    out = []
-    for v in (v.strip() for v in text.split(",")):
-        if not v:
-            continue
-        if v in ("full", "d", "hidden"):
-            out.append(0)
-            continue
-        try:
-            n = int(v)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected block sizes (integers or 'full'), not {text!r}") from None
-        if n < 1:
-            raise argparse.ArgumentTypeError(f"block sizes must be positive, not {n}")
-        out.append(n)
-    if not out:
-        raise argparse.ArgumentTypeError("expected at least one block size")
-    return tuple(out)
-
-
-def _choice_list(choices: tuple[str, ...], what: str):
-    def parse(text: str) -> tuple[str, ...]:
-        vals = tuple(v.strip() for v in text.split(",") if v.strip())
-        bad = [v for v in vals if v not in choices]
-        if bad or not vals:
-            raise argparse.ArgumentTypeError(f"{what} must be among {', '.join(choices)}, not {text!r}")
-        return vals
-
-    return parse
 
 
 def register(sub) -> None:
@@ -80,10 +34,8 @@ def register(sub) -> None:
         "for --target against Yosys.",
     )
     p.add_argument("model", nargs="?", type=existing_file, help="a *.hrnn.npz artifact")
-    p.add_argument("--arch", choices=ARCHS, help="recurrence datapath")
-    p.add_argument("--lanes", type=positive_int, default=1, help="rows (or elements) per cycle (default 1)")
-    p.add_argument("--pipeline", type=nonneg_int, default=0, help="a register every K adder levels (default 0)")
-    p.add_argument("--target", choices=TARGET_NAMES, required=True, help="FPGA family")
+    add_hardware_options(p)
+    p.add_argument("--target", choices=target_names(), required=True, help="FPGA family")
     p.add_argument("--flow", choices=FLOWS, default="fast",
                    help="Yosys flow: 'fast' (abc9 mapping without resynthesis) or 'full' (default fast)")
     p.add_argument("--pnr", action="store_true", help="also place and route with nextpnr for Fmax (ice40, ecp5)")
@@ -109,14 +61,11 @@ def register(sub) -> None:
         "sweep.md, sweep.json and plots (LUTs vs hidden size, LUTs vs cycles per step with the Pareto "
         "front, sparsity trade-off).",
     )
-    s.add_argument("--hidden", type=_int_list, default=(32, 64, 128), help="hidden sizes, e.g. 32,64,128")
-    s.add_argument("--block", type=_block_list, default=(0,), help="block sizes, 'full' = hidden (default full)")
-    s.add_argument("--arch", type=_choice_list(ARCHS, "architectures"), default=ARCHS,
-                   help="architectures (default all four)")
-    s.add_argument("--lanes", type=_int_list, default=(1,), help="lanes (default 1; butterfly always 1)")
-    s.add_argument("--pipeline", type=_nonneg_list, default=(0,), help="pipelining (default 0)")
-    s.add_argument("--state-bits", type=_int_list, default=(12,), help="state widths (default 12)")
-    s.add_argument("--target", type=_choice_list(TARGET_NAMES, "targets"), default=("ecp5",),
+    s.add_argument("--hidden", type=int_list(1), default=(32, 64, 128), help="hidden sizes, e.g. 32,64,128")
+    s.add_argument("--block", type=block_list, default=(0,), help="block sizes, 'full' = hidden (default full)")
+    add_hardware_options(s, grid=True)
+    s.add_argument("--state-bits", type=int_list(1), default=(12,), help="state widths (default 12)")
+    s.add_argument("--target", type=choice_list(target_names(), "targets"), default=("ecp5",),
                    help="targets (default ecp5)")
     s.add_argument("--n-in", type=positive_int, default=10, help="inputs per step (default 10)")
     s.add_argument("--n-out", type=positive_int, default=9, help="outputs (default 9)")
@@ -145,9 +94,10 @@ def _estimate(args) -> int:
         raise HadamHWError("--pnr needs synthesis: it cannot be combined with --fast")
     if args.pnr and args.target not in ("ice40", "ecp5"):
         raise HadamHWError(f"--pnr is available for ice40 and ecp5, not {args.target}")
-    from .artifact import artifact_sha256, load_artifact
-    from .config import HardwareConfig
-    from .estimate.report import estimate, format_report, report_csv_row
+    from hadam_hw.artifact import artifact_sha256, load_artifact
+    from hadam_hw.config import HardwareConfig
+
+    from .report import estimate, format_report, report_csv_row
 
     model = load_artifact(args.model)
     hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline)
@@ -157,8 +107,9 @@ def _estimate(args) -> int:
                    artifact_sha256=artifact_sha256(args.model))
     rep["wall_seconds"] = round(time.perf_counter() - t0, 3)
     if args.csv:
-        from .artifact import atomic_write_bytes
-        from .estimate.sweep import write_csv
+        from hadam_hw.artifact import atomic_write_bytes
+
+        from .sweep import write_csv
 
         atomic_write_bytes(args.csv, write_csv([report_csv_row(rep)]).encode())
     if args.json:
@@ -174,7 +125,7 @@ def _calibrate(args) -> int:
         raise HadamHWError("--calibrate takes no MODEL: it synthesizes its own calibration set")
     from tqdm import tqdm
 
-    from .estimate.calibrate import CALIBRATION_SET, VALIDATION_SET, calibrate
+    from .calibrate import CALIBRATION_SET, VALIDATION_SET, calibrate
 
     bar = tqdm(total=len(CALIBRATION_SET) + len(VALIDATION_SET), unit="cfg", desc=f"calibrate {args.target}",
                file=sys.stderr)
@@ -183,7 +134,7 @@ def _calibrate(args) -> int:
                     progress=lambda n, cached: bar.update(n))
     bar.close()
     st = cal.stats
-    from .estimate.report import short_version
+    from .report import short_version
 
     print(f"calibrated {args.target} ({cal.flow} flow, flags {' '.join(cal.flags) or '(none)'}, "
           f"{short_version(cal.yosys_version)})")
@@ -196,7 +147,7 @@ def _calibrate(args) -> int:
 
 
 def _sweep(args) -> int:
-    from .estimate.sweep import Grid, run_sweep
+    from .sweep import Grid, run_sweep
 
     grid = Grid(hidden=args.hidden, blocks=args.block, archs=args.arch, lanes=args.lanes, pipeline=args.pipeline,
                 state_bits=args.state_bits, targets=args.target, n_in=args.n_in, n_out=args.n_out, seed=args.seed)

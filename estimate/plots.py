@@ -16,6 +16,20 @@ __all__ = ["sweep_plots", "pareto_front"]
 _COLORS = {"adder_tree": "tab:blue", "butterfly": "tab:orange", "sdf": "tab:green", "dense": "tab:gray"}
 
 
+
+def _label(ax, xlabel: str, ylabel: str, title: str, *, xlog: bool = False, ylog: bool = False,
+           legend: dict | None = None) -> None:
+    """The axes' scales (log2 x, log10 y), labels, title, grid and legend."""
+    if xlog:
+        ax.set_xscale("log", base=2)
+    if ylog:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(**(legend or {}))
+
 def pareto_front(rows: Sequence[dict]) -> list[dict]:
     """Rows that no other row beats on both LUTs and cycles per step (smaller is better)."""
     best: list[dict] = []
@@ -56,13 +70,7 @@ def sweep_plots(rows: Sequence[dict], out_dir: str | Path) -> dict[str, str]:
             label = f"{arch} l{lanes}" + ("" if full else " b<d") + (f" p{pipe}" if pipe else "") + f" s{sb}"
             ax.plot([r["hidden"] for r in pts], [r["luts"] for r in pts], "o-" if full else "s--",
                     color=_COLORS.get(arch), label=label, alpha=0.9 if full else 0.5)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("hidden size d")
-        ax.set_ylabel("LUT-equivalents")
-        ax.set_title(f"LUTs vs hidden size ({target}, {src})")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6, ncol=2)
+        _label(ax, "hidden size d", "LUT-equivalents", f"LUTs vs hidden size ({target}, {src})", xlog=True, ylog=True, legend=dict(fontsize=6, ncol=2))
         files[f"luts_vs_hidden_{target}"] = _save(fig, out / f"luts_vs_hidden_{target}.png", plt)
 
         # 2. LUTs vs cycles per step with the Pareto front, per hidden size
@@ -80,13 +88,7 @@ def sweep_plots(rows: Sequence[dict], out_dir: str | Path) -> dict[str, str]:
             last = front[-1]
             ax.annotate(f"d={d}", (last["cycles_per_step"], last["luts"]), fontsize=7, xytext=(4, -2),
                         textcoords="offset points")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("cycles per step (lower = faster)")
-        ax.set_ylabel("LUT-equivalents")
-        ax.set_title(f"LUTs vs cycles per step, Pareto front circled ({target})")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        _label(ax, "cycles per step (lower = faster)", "LUT-equivalents", f"LUTs vs cycles per step, Pareto front circled ({target})", xlog=True, ylog=True, legend=dict(fontsize=7))
         files[f"luts_vs_cycles_{target}"] = _save(fig, out / f"luts_vs_cycles_{target}.png", plt)
 
         # 3. sparsity trade-off: LUTs vs 1 - b/d, per architecture and hidden size
@@ -99,12 +101,7 @@ def sweep_plots(rows: Sequence[dict], out_dir: str | Path) -> dict[str, str]:
             ax.plot([r["sparsity"] for r in pts], [r["luts"] for r in pts], "o-", color=_COLORS.get(arch),
                     alpha=0.4 + 0.6 * (d / max(x["hidden"] for x in rs)), label=f"{arch} d={d} l{lanes}",
                     markersize=4)
-        ax.set_yscale("log")
-        ax.set_xlabel("sparsity of W (1 − b/d)")
-        ax.set_ylabel("LUT-equivalents")
-        ax.set_title(f"Block-HadamRNN sparsity trade-off ({target})")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6, ncol=2)
+        _label(ax, "sparsity of W (1 − b/d)", "LUT-equivalents", f"Block-HadamRNN sparsity trade-off ({target})", ylog=True, legend=dict(fontsize=6, ncol=2))
         files[f"sparsity_{target}"] = _save(fig, out / f"sparsity_{target}.png", plt)
     return files
 

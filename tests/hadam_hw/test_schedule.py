@@ -7,7 +7,7 @@ import pytest
 from hadam_hw.artifact import random_model
 from hadam_hw.config import HardwareConfig
 from hadam_hw.errors import ConfigError
-from rtl_gen.schedule import check_hardware, make_schedule
+from hadam_hw.schedule import check_hardware, make_schedule
 
 
 @pytest.fixture(scope="module")
