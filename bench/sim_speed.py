@@ -22,7 +22,11 @@ from hadam_hw.config import HardwareConfig
 
 
 def amaranth_speed(model, hw, sequences: int, seq_len: int, seed: int) -> tuple[float, int, float]:
+    import sys
+
     from rtl_gen import build_cell
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the Amaranth harness lives in tests/support
     from tests.support.amaranth_sim import run_cell
 
     rng = np.random.default_rng(seed)
