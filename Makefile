@@ -21,7 +21,8 @@ test-soak: setup
 	@$(PY) -m pytest -q -m "soak"
 
 lint: setup
-	@$(VENV)/bin/ruff check hadam_hw rtl_gen sim train tests bench
+	@$(VENV)/bin/ruff check hadam_hw rtl_gen sim train estimate flow tests bench
+	@$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf build runs report sim_build .pytest_cache .hypothesis
