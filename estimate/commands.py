@@ -16,11 +16,14 @@ from hadam_hw.cliargs import (
     positive_int,
 )
 from hadam_hw.errors import HadamHWError
-from hadam_hw.targets import target_names
+from hadam_hw.targets import DEVICES, target_names
 
-__all__ = ["register"]
+from .backends import BACKENDS
+
+__all__ = ["register", "add_backend_options", "check_backend_options", "BACKEND_NAMES"]
 
 FLOWS = ("fast", "full")
+BACKEND_NAMES = tuple(BACKENDS)
 
 
 def register(sub) -> None:
@@ -53,6 +56,22 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=positive_int, default=None, help="parallel syntheses (default: CPU count)")
     p.set_defaults(func=_estimate)
 
+    r = sub.add_parser(
+        "recommend",
+        help="which design to pick: the configurations that meet a throughput and fit a device, smallest first",
+        description="List every architecture/lanes/pipelining of MODEL that meets --cycles-per-step (and "
+        "--latency) and fits --device, fewest LUT-equivalents first, from the calibrated analytic model, "
+        "with the Yosys figure where that design's synthesis is cached. A device too small for every "
+        "design gets one line naming the closest miss.",
+    )
+    r.add_argument("model", type=existing_file, help="a *.hrnn.npz artifact")
+    r.add_argument("--device", choices=tuple(DEVICES), required=True, help="the FPGA part, e.g. ecp5-25k")
+    r.add_argument("--cycles-per-step", type=positive_int, default=None, help="the slowest acceptable design")
+    r.add_argument("--latency", type=positive_int, default=None, help="the most cycles from x to y")
+    r.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    r.add_argument("--cache-dir", metavar="DIR", help="root of the RTL and synthesis caches")
+    r.set_defaults(func=_recommend)
+
     s = sub.add_parser(
         "sweep",
         help="estimate a grid of configurations: CSV, Markdown table and plots",
@@ -75,12 +94,37 @@ def register(sub) -> None:
     s.add_argument("--pnr", action="store_true", help="also place and route for Fmax (slow)")
     s.add_argument("--baseline", choices=("analytic", "synth"), default="analytic",
                    help="how the dense baseline at equal throughput is costed (default analytic)")
-    s.add_argument("--jobs", type=positive_int, default=None, help="parallel syntheses (default: CPU count)")
+    s.add_argument("--jobs", type=positive_int, default=None,
+                   help="parallel syntheses (default: CPU count; with --backend ray and no --address, "
+                   "the CPUs of the local Ray instance)")
+    add_backend_options(s)
     s.add_argument("--cache-dir", metavar="DIR", help="root of the RTL and synthesis caches")
     s.add_argument("--no-plots", action="store_true", help="skip the plots")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.add_argument("-o", "--output-dir", dest="out", required=True, help="folder for the results")
     s.set_defaults(func=_sweep)
+
+
+def add_backend_options(p) -> None:
+    """``--backend local|ray`` and ``--address``: where the jobs of a sweep run (:mod:`estimate.backends`)."""
+    p.add_argument("--backend", choices=BACKEND_NAMES, default="local",
+                   help="where jobs run: 'local' (this machine, default) or 'ray' (pip install 'hadam-hw[ray]')")
+    p.add_argument("--address", metavar="auto|HOST:PORT", default=None,
+                   help="with --backend ray: join this Ray cluster ('auto': the one `ray start` made here); "
+                   "default: start a local Ray instance")
+
+
+def check_backend_options(args) -> None:
+    """The one-line errors of a bad ``--backend``/``--address`` combination."""
+    if args.address is not None and args.backend != "ray":
+        raise HadamHWError("--address needs --backend ray")
+    if args.address is not None and args.address != "auto" and not _host_port(args.address):
+        raise HadamHWError(f"--address must be 'auto' or HOST:PORT, not {args.address!r}")
+
+
+def _host_port(text: str) -> bool:
+    host, sep, port = text.rpartition(":")
+    return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
 
 
 def _estimate(args) -> int:
@@ -147,16 +191,32 @@ def _calibrate(args) -> int:
 
 
 def _sweep(args) -> int:
+    check_backend_options(args)
     from .sweep import Grid, run_sweep
 
     grid = Grid(hidden=args.hidden, blocks=args.block, archs=args.arch, lanes=args.lanes, pipeline=args.pipeline,
                 state_bits=args.state_bits, targets=args.target, n_in=args.n_in, n_out=args.n_out, seed=args.seed)
     res = run_sweep(grid, args.out, fast=args.fast, flow=args.flow, pnr=args.pnr, baseline=args.baseline,
                     jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                    plots=not args.no_plots, show_progress=not args.no_progress)
+                    plots=not args.no_plots, show_progress=not args.no_progress, backend=args.backend,
+                    address=args.address)
     print(Path(res.files["markdown"]).read_text().split("\n|")[0].strip())
     print(f"{len(res.rows)} configurations: {res.synthesized} synthesized, {res.cached} cached, "
           f"{res.seconds:.1f} s; wrote " + ", ".join(sorted(Path(f).name for f in res.files.values())))
     for s in res.skipped:
         print(f"  skipped: {s}")
+    return 0
+
+
+def _recommend(args) -> int:
+    from hadam_hw.artifact import load_artifact
+
+    from .recommend import format_recommendation, recommend
+
+    rows = recommend(load_artifact(args.model), args.device, cycles_per_step=args.cycles_per_step,
+                     latency_cycles=args.latency, cache_dir=Path(args.cache_dir) if args.cache_dir else None)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], indent=2))
+    else:
+        print(format_recommendation(rows, args.device))
     return 0
