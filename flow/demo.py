@@ -66,11 +66,12 @@ def _train(preset_name: str, out: Path, seed: int) -> tuple[Path, dict]:
     return run_dir / "model.hrnn.npz", metrics.get("final", {})
 
 
-def _estimate(model, hw, target: str, cache_dir: Path) -> dict:
-    """Yosys figures of one design, the dense baseline at matched throughput, the adder bound."""
+def _estimate(model, hw, target: str) -> dict:
+    """Yosys figures of one design, the dense baseline at matched throughput, the adder bound
+    (the design's Verilog comes from the one RTL cache the verification filled)."""
     from estimate.report import estimate
 
-    rep = estimate(model, hw, target, cache_dir=cache_dir)
+    rep = estimate(model, hw, target)
     keep = ("luts", "ffs", "dsps", "brams", "command", "cached", "seconds", "luts_vs_bound", "luts_vs_dense",
             "area_time_vs_dense", "dense", "bound")
     out = {k: rep.get(k) for k in keep}
@@ -141,8 +142,7 @@ def run_demo(args) -> dict:
         _stage(4, n, f"estimate: synthesis with Yosys for {args.target}, beside the dense ±1 baseline at matched "
                "throughput and the adder lower bound")
         for arch in tqdm(archs, desc="synthesis", unit="design"):
-            summary["archs"][arch.value]["estimate"] = _estimate(model, HardwareConfig(arch=arch), args.target,
-                                                                  out / "build" / "estimate")
+            summary["archs"][arch.value]["estimate"] = _estimate(model, HardwareConfig(arch=arch), args.target)
 
     _stage(n, n, f"report: {out}/README.md")
     summary["wall_s"] = time.perf_counter() - t_all
