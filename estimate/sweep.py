@@ -7,8 +7,9 @@ with ``fast=True`` — and writes ``sweep.csv``, ``sweep.md`` and the plots
 (:mod:`estimate.plots`). Every point is first looked up in the caches in this
 process (generated RTL keyed by artifact, hardware configuration and generator source;
 synthesis keyed by Verilog hash, target, flags, flow and tool versions); only the misses go
-to ``jobs`` worker threads (default: the CPU count; each runs Yosys as a subprocess), so
-a warm re-run takes seconds and starts no worker at all.
+to ``jobs`` worker threads (default: the CPU count; each runs Yosys as a subprocess), or to a
+Ray cluster with ``backend="ray"`` (:mod:`estimate.backends`), so a warm re-run takes seconds
+and starts no worker at all.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hadam_hw.config import Arch
 from hadam_hw.errors import HadamHWError
 from rtl_gen.cache import generate_cached
 
+from .backends import Backend, Job, JobResult, LocalBackend, make_backend, run_jobs
 from .points import DesignPoint, cpu_count
 
 __all__ = ["Grid", "SweepResult", "expand_grid", "run_sweep", "synth_points", "synth_point",
@@ -119,19 +121,13 @@ def _synth_dir(cache_dir: Path | None) -> Path | None:
     return Path(cache_dir) / "synth" if cache_dir else None
 
 
-def _worker(args: tuple) -> tuple[int, dict | None, str | None]:
-    i, point, target, flow, flags, cache_dir, pnr, freq = args
-    try:
-        return i, synth_point(point, target, flow, flags, cache_dir, pnr, freq), None
-    except HadamHWError as e:
-        return i, None, str(e)
-
-
 def synth_points(points: Sequence[DesignPoint], target: str | Sequence[str], *, flow: str = "fast",
                  flags=None, cache_dir: Path | None = None, jobs: int | None = None, pnr: bool = False,
-                 freq_mhz: float = 100.0, progress: Callable | None = None, strict: bool = True) -> list[dict | None]:
+                 freq_mhz: float = 100.0, progress: Callable | None = None, strict: bool = True,
+                 backend: Backend | None = None) -> list[dict | None]:
     """Synthesize ``points`` (each for ``target``, or ``target[i]``); cached ones are read here,
-    the rest run in up to ``jobs`` processes. ``progress(n_done, n_total, cached)`` after each."""
+    the rest run on ``backend`` (default: :class:`~estimate.backends.LocalBackend` with up to
+    ``jobs`` threads). ``progress(n_done, cached)`` after each."""
     targets = [target] * len(points) if isinstance(target, str) else list(target)
     results: list[dict | None] = [None] * len(points)
     errors: dict[int, str] = {}
@@ -145,36 +141,33 @@ def synth_points(points: Sequence[DesignPoint], target: str | Sequence[str], *, 
             if progress:
                 progress(1, True)
     if todo:
-        args = [(i, points[i].to_json(), targets[i], flow, flags, str(cache_dir) if cache_dir else None, pnr,
-                 freq_mhz) for i in todo]
-        jobs = max(1, min(jobs or cpu_count(), len(todo)))
-        if jobs == 1:
-            outs = map(_worker, args)
-            for i, r, err in outs:
-                _collect(results, errors, i, r, err, progress)
-        else:
-            # threads: Yosys runs as a subprocess, so syntheses overlap; the Amaranth elaboration
-            # (a small share of the time) takes a lock. No process pool, so no __main__ guard
-            # is needed in scripts that call this.
-            from concurrent.futures import ThreadPoolExecutor, as_completed
+        # local threads by default: Yosys runs as a subprocess, so syntheses overlap; the Amaranth
+        # elaboration (a small share of the time) takes a lock. No process pool, so no __main__
+        # guard is needed in scripts that call this.
+        own = backend is None
+        if own:
+            backend = LocalBackend(max(1, min(jobs or cpu_count(), len(todo))), mode="threads")
+        cache = str(cache_dir) if cache_dir else None
+        job_list = [Job(str(i), synth_point, (points[i].to_json(), targets[i], flow, flags, cache, pnr, freq_mhz))
+                    for i in todo]
 
-            with ThreadPoolExecutor(max_workers=jobs) as ex:
-                futs = [ex.submit(_worker, a) for a in args]
-                for f in as_completed(futs):
-                    i, r, err = f.result()
-                    _collect(results, errors, i, r, err, progress)
+        def done(r: JobResult) -> None:
+            i = int(r.key)
+            if r.error is not None:
+                errors[i] = r.error
+            results[i] = r.value
+            if progress:
+                progress(1, False)
+
+        try:
+            run_jobs(backend, job_list, progress=done)
+        finally:
+            if own:
+                backend.close()
     if errors and strict:
         i = min(errors)
         raise HadamHWError(f"{points[i].tag} on {targets[i]}: {errors[i]}")
     return results
-
-
-def _collect(results, errors, i, r, err, progress) -> None:
-    if err is not None:
-        errors[i] = err
-    results[i] = r
-    if progress:
-        progress(1, False)
 
 
 # --- the sweep -----------------------------------------------------------------------------------
@@ -200,8 +193,12 @@ class SweepResult:
 
 def run_sweep(grid: Grid, out_dir: str | Path, *, fast: bool = False, flow: str = "fast", pnr: bool = False,
               baseline: str = "analytic", jobs: int | None = None, cache_dir: Path | None = None,
-              plots: bool = True, show_progress: bool = True) -> SweepResult:
-    """Estimate every point of ``grid`` and write ``sweep.csv``, ``sweep.md`` (and plots) to ``out_dir``."""
+              plots: bool = True, show_progress: bool = True, backend: str | Backend = "local",
+              address: str | None = None) -> SweepResult:
+    """Estimate every point of ``grid`` and write ``sweep.csv``, ``sweep.md`` (and plots) to ``out_dir``.
+
+    ``backend``: ``"local"`` (threads), ``"ray"`` (``address``: a cluster, else a local
+    instance) or a :class:`~estimate.backends.Backend` made by the caller."""
     from .report import dense_match, estimate_rows
 
     t0 = time.perf_counter()
@@ -234,7 +231,8 @@ def run_sweep(grid: Grid, out_dir: str | Path, *, fast: bool = False, flow: str 
         if not fast:
             allp = points + baseline_points
             allt = targets + targets[:len(baseline_points)]
-            res = synth_points(allp, allt, flow=flow, cache_dir=cache_dir, jobs=jobs, pnr=pnr, progress=tick)
+            res = _synth_on(backend, address, jobs, allp, allt, flow=flow, cache_dir=cache_dir, pnr=pnr,
+                            progress=tick)
             synth, base_synth = res[:len(points)], res[len(points):]
         else:
             base_synth = []
@@ -253,7 +251,7 @@ def run_sweep(grid: Grid, out_dir: str | Path, *, fast: bool = False, flow: str 
     result.files["csv"] = str(out / "sweep.csv")
     meta = {"grid": grid.__dict__, "fast": fast, "flow": flow, "pnr": pnr, "baseline": baseline,
             "points": len(rows), "synthesized": n_synth, "cached": n_cached, "seconds": round(seconds, 2),
-            "skipped": skipped}
+            "skipped": skipped, "backend": backend if isinstance(backend, str) else backend.name}
     atomic_write_bytes(out / "sweep.md", markdown_table(rows, meta).encode())
     result.files["markdown"] = str(out / "sweep.md")
     atomic_write_bytes(out / "sweep.json", (json.dumps({"meta": meta, "rows": rows}, indent=1, default=str) + "\n").encode())
@@ -263,6 +261,16 @@ def run_sweep(grid: Grid, out_dir: str | Path, *, fast: bool = False, flow: str 
 
         result.files.update(sweep_plots(rows, out))
     return result
+
+
+def _synth_on(backend: str | Backend, address: str | None, jobs: int | None, points, targets, **kw):
+    """:func:`synth_points` on the backend named (made here and closed after) or given."""
+    if isinstance(backend, Backend):
+        return synth_points(points, targets, backend=backend, **kw)
+    if backend == "local" and not address:
+        return synth_points(points, targets, jobs=jobs, **kw)
+    with make_backend(backend, cpus=jobs, address=address) as b:
+        return synth_points(points, targets, backend=b, **kw)
 
 
 def _bar(total: int, show: bool):
