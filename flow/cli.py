@@ -20,7 +20,7 @@ from rtl_gen import commands as rtl_gen_commands
 from sim import commands as sim_commands
 from train import commands as train_commands
 
-from . import demo
+from . import codesign, demo
 
 __all__ = ["main", "build_parser", "CliParser", "COMMAND_MODULES"]
 
@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     sim_commands,
     estimate_commands,
     demo,
+    codesign,
 )
 
 
