@@ -208,10 +208,11 @@ class _Run:
     """The driver of one sweep: caches, job submission as models appear, per-point bookkeeping."""
 
     def __init__(self, points, out: Path, cache: Path, backend, opts: HardwareOptions, *, train_fn, estimate_fn,
-                 verify_fn, train_gpus: float, max_failures, max_points, progress) -> None:
+                 verify_fn, train_gpus: float, max_failures, max_points, progress, explicit_cache: bool) -> None:
         from rtl_gen.cache import generator_fingerprint
 
         self.points, self.out, self.cache, self.backend, self.opts = points, out, cache, backend, opts
+        self.synth_cache = str(cache) if explicit_cache else None  # else each worker's own default
         self.train_fn, self.estimate_fn, self.verify_fn = train_fn, estimate_fn, verify_fn
         self.train_gpus, self.max_failures, self.max_points, self.progress = (train_gpus, max_failures,
                                                                                max_points, progress)
@@ -340,7 +341,7 @@ class _Run:
             if stage == "estimate":
                 job = Job(f"estimate:{i}", self.estimate_fn, (art, p.hw.dumps(), p.target),
                           {"fast": o.fast, "pnr": o.pnr, "flow": o.flow, "freq_mhz": o.freq_mhz,
-                           "cache_dir": None, "out_name": f.name}, resources=Resources(cpus=1), files_to=f.parent)
+                           "cache_dir": self.synth_cache, "out_name": f.name}, resources=Resources(cpus=1), files_to=f.parent)
             else:
                 job = Job(f"verify:{i}", self.verify_fn, (art, p.hw.dumps()),
                           {"simulator": o.simulator, "sequences": o.sequences, "seq_len": o.seq_len, "seed": o.seed,
@@ -489,7 +490,8 @@ def run_codesign(grid: CodesignGrid, out_dir: str | Path, *, backend="local", ad
 
     run = _Run(points, out, cache, b, opts, train_fn=train_fn or codesign_jobs.train_job,
                estimate_fn=estimate_fn or codesign_jobs.estimate_job, verify_fn=verify_fn or codesign_jobs.verify_job,
-               train_gpus=train_gpus, max_failures=max_failures, max_points=max_points, progress=progress)
+               train_gpus=train_gpus, max_failures=max_failures, max_points=max_points, progress=progress,
+               explicit_cache=cache_dir is not None)
     interrupted = False
     try:
         run.run()

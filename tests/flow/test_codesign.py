@@ -104,6 +104,33 @@ def test_interrupted_sweep_resumes_with_the_missing_points_only(tmp_path):
     assert rest.table() == run(tmp_path, grid(), out="fresh").table()
 
 
+class InterruptedBackend(LocalBackend):
+    """Ctrl-C in the driver after ``after`` results (what a user's interrupt does to the loop)."""
+
+    def __init__(self, after: int):
+        super().__init__(1, mode="threads")
+        self.after = after
+
+    def as_completed(self):
+        for n, r in enumerate(super().as_completed(), 1):
+            yield r
+            if n == self.after:
+                raise KeyboardInterrupt
+
+
+def test_ctrl_c_leaves_consistent_caches_and_a_partial_table(tmp_path):
+    with pytest.raises(KeyboardInterrupt), InterruptedBackend(after=3) as b:
+        run_codesign(grid(), tmp_path / "out", backend=b, cache_dir=tmp_path / "cache", opts=FAST,
+                     show_progress=False, train_fn=fake_train)
+    assert not [p for p in (tmp_path / "cache").rglob("*") if ".tmp" in p.name]
+    for d in (tmp_path / "cache" / "train").iterdir():  # every training entry is whole or absent
+        assert (d / "metrics.json").is_file() == (d / "model.hrnn.npz").is_file()
+    md = (tmp_path / "out" / "codesign.md").read_text()
+    assert "interrupted (Ctrl-C)" in md and "not run" in md
+    rest = run(tmp_path, grid())
+    assert rest.failed == 0 and rest.cached + rest.computed == 8 and rest.jobs["train"] < 4
+
+
 def test_failing_points_are_reported_and_the_others_complete(tmp_path, capsys):
     # weight bits 3: the stand-in training raises; lanes 3 cannot build a hidden-16 model
     res = run(tmp_path, grid(weight_bits=(3, 4), lanes=(1, 3)))
