@@ -23,7 +23,7 @@ __all__ = [
 _LAZY = {
     "TrainConfig": "train.config", "NetConfig": "train.config", "QuantMode": "train.config",
     "PRESETS": "train.presets", "preset": "train.presets",
-    "run_training": "train.loop", "load_run_model": "train.loop",
+    "run_training": "train.loop", "load_run_model": "train.runfiles",
     "export_run": "train.export", "export_model": "train.export",
     "HadamRNN": "train.model", "IntegerModel": "train.integer",
     "load_task": "train.tasks", "TASKS": "train.tasks",

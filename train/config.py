@@ -18,7 +18,8 @@ from hadam_hw.config import MAX_STATE_BITS, MAX_WEIGHT_BITS, JsonConfig, check_i
 from hadam_hw.errors import ConfigError
 from hadam_hw.hadamard import is_power_of_two
 
-__all__ = ["NetConfig", "TrainConfig", "QuantMode", "ScanMode", "InputKind", "TASKS"]
+__all__ = ["NetConfig", "TrainConfig", "QuantMode", "ScanMode", "InputKind", "WeightGrid", "Rounding", "Permutation",
+           "INITS", "TASKS"]
 
 # the task names (see train.tasks for what each one is)
 TASKS = ("copy", "sdigits", "pdigits", "smnist", "pmnist", "imdb", "sst2", "qqp", "har", "har2")
@@ -28,6 +29,33 @@ class InputKind(str, enum.Enum):
     DENSE = "dense"  # n_in real values per step
     ONEHOT = "onehot"  # a token id per step; U x_t = U[:, token]
     EMBEDDING = "embedding"  # a token id through an embedding E, then U: exported as the table U Eᵀ
+
+
+class WeightGrid(str, enum.Enum):
+    """The p-bit code range of ``U`` and ``V`` (both inside the hrnn-int/1 p-bit contract)."""
+
+    NARROW = "narrow"  # ±(2^(p-1)-1), scale = max|w| / (2^(p-1)-1): symmetric, max|w| is a code
+    FULL = "full"  # [-2^(p-1), 2^(p-1)-1], scale = max|w| / 2^(p-1): the official code's grid
+
+
+class Rounding(str, enum.Enum):
+    """How a weight is rounded to its code."""
+
+    HALF_UP = "half_up"  # floor(x + 1/2), the same rounding as the state's
+    HALF_EVEN = "half_even"  # torch.round: the official code's
+
+
+class Permutation(str, enum.Enum):
+    """The pixel order of permuted MNIST."""
+
+    SEEDED = "seeded"  # numpy default_rng(permute_seed).permutation(784)
+    OFFICIAL = "official"  # the authors' permutation: numpy RandomState(92916).permutation(784)
+
+
+# initialisations: Xavier-uniform U and latent (ours: "default"), the official code's Xavier
+# U, V and latent ("official"), the copy task's analytic start (binary code; "copy-levels":
+# its first, amplitude-coded version)
+INITS = ("default", "official", "copy", "copy-levels")
 
 
 class QuantMode(str, enum.Enum):
@@ -99,6 +127,8 @@ class NetConfig(_Json):
     frac_bits: int = 12
     pow2: bool = False
     every_step: bool = False
+    weight_grid: WeightGrid = WeightGrid.NARROW
+    weight_rounding: Rounding = Rounding.HALF_UP
 
     def __post_init__(self) -> None:
         _check_sizes(self.hidden, self.block)
@@ -118,6 +148,8 @@ class NetConfig(_Json):
         check_int(self.frac_bits, "frac_bits", 0, 40)
         _bool(self.pow2, "pow2")
         _bool(self.every_step, "every_step")
+        object.__setattr__(self, "weight_grid", parse_enum(WeightGrid, self.weight_grid, "weight_grid"))
+        object.__setattr__(self, "weight_rounding", parse_enum(Rounding, self.weight_rounding, "weight_rounding"))
 
     @property
     def tag(self) -> str:
@@ -144,6 +176,7 @@ class TrainConfig(_Json):
     n_test: int = 0
     vocab: int = 10000
     permute_seed: int = 0
+    permutation: Permutation = Permutation.SEEDED
     hidden: int = 64
     block: int = 0  # 0: block = hidden (HadamRNN)
     embed_dim: int = 0
@@ -152,9 +185,12 @@ class TrainConfig(_Json):
     state_bits: int = 14
     frac_bits: int = 12
     pow2: bool = False
+    weight_grid: WeightGrid = WeightGrid.NARROW
+    weight_rounding: Rounding = Rounding.HALF_UP
     batch_size: int = 128
     lr: float = 1e-3
     sign_lr: float = 1.0  # the latent sign vector's learning rate, as a factor of lr (0 freezes W)
+    sign_clamp: bool = True  # keep the latent vector in [-1, 1] after each step (official: no clamp)
     qat_lr: float = 0.0  # 0: lr / 10
     lr_gamma: float = 0.99
     weight_decay: float = 0.0
@@ -190,6 +226,10 @@ class TrainConfig(_Json):
         check_int(self.state_bits, "state_bits", 2, 24)
         check_int(self.frac_bits, "frac_bits", 0, 40)
         _bool(self.pow2, "pow2")
+        object.__setattr__(self, "weight_grid", parse_enum(WeightGrid, self.weight_grid, "weight_grid"))
+        object.__setattr__(self, "weight_rounding", parse_enum(Rounding, self.weight_rounding, "weight_rounding"))
+        object.__setattr__(self, "permutation", parse_enum(Permutation, self.permutation, "permutation"))
+        _bool(self.sign_clamp, "sign_clamp")
         check_int(self.batch_size, "batch_size", 1)
         _float(self.lr, "lr", 0.0, lo_open=True)
         _float(self.qat_lr, "qat_lr", 0.0)
@@ -202,8 +242,8 @@ class TrainConfig(_Json):
         _bool(self.qat_weights, "qat_weights")
         object.__setattr__(self, "scan", parse_enum(ScanMode, self.scan, "scan"))
         _float(self.state_margin, "state_margin", 1.0)
-        if self.init not in ("default", "copy"):
-            raise ConfigError(f"init must be default or copy, not {self.init!r}", field="init")
+        if self.init not in INITS:
+            raise ConfigError(f"init must be one of {', '.join(INITS)}, not {self.init!r}", field="init")
         check_int(self.threads, "threads", 1, 64)
         for k in ("out_dir", "run_name"):
             if not isinstance(getattr(self, k), str):

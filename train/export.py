@@ -21,6 +21,7 @@ from hadam_hw.model import HadamModel
 
 from .config import InputKind
 from .model import HadamRNN
+from .runfiles import load_run_model
 
 __all__ = ["export_model", "save_model_artifact", "export_run", "integer_inputs"]
 
@@ -63,8 +64,6 @@ def integer_inputs(model: HadamRNN, x: torch.Tensor) -> np.ndarray:
 
 def export_run(run_dir: str | os.PathLike, out_path: str | os.PathLike) -> Path:
     """Write the artifact of a finished (or interrupted) run's best model to ``out_path``."""
-    from .loop import load_run_model  # the loop imports the tasks; keep export light
-
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise HadamHWError(f"run folder {run_dir} does not exist")

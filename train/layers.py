@@ -16,7 +16,7 @@ from torch import nn
 
 from hadam_hw.hadamard import check_hidden_block
 
-from .config import InputKind
+from .config import InputKind, Rounding, WeightGrid
 from .quantizers import InputQuantizer, QuantTensor, WeightQuantizer
 from .scan import fused_loop_scan, parallel_scan, recurrent_step, sequential_scan
 from .ste import sign_ste
@@ -76,7 +76,8 @@ class QuantInput(nn.Module):
 
     def __init__(self, kind: InputKind, n_in: int, hidden: int, *, weight_bits: int,
                  pow2: bool = False, embed_dim: int = 0, in_bits: int = 8, in_signed: bool = True,
-                 s_x: float = 1.0) -> None:
+                 s_x: float = 1.0, grid: WeightGrid | str = WeightGrid.NARROW,
+                 rounding: Rounding | str = Rounding.HALF_UP) -> None:
         super().__init__()
         self.kind = InputKind(kind)
         self.n_in = n_in
@@ -90,7 +91,7 @@ class QuantInput(nn.Module):
             self.embedding = nn.Parameter(torch.randn(n_in, embed_dim))
         else:
             self.register_parameter("embedding", None)
-        self.weight_quant = WeightQuantizer(weight_bits, pow2)
+        self.weight_quant = WeightQuantizer(weight_bits, pow2, grid, rounding)
         self.input_quant = InputQuantizer(in_bits, in_signed, s_x) if self.kind is InputKind.DENSE else None
 
     @property
@@ -126,12 +127,13 @@ class QuantInput(nn.Module):
 class QuantReadout(nn.Module):
     """``y = V relu(h) + c`` with ``V`` quantized to p bits."""
 
-    def __init__(self, hidden: int, n_out: int, *, weight_bits: int, pow2: bool = False) -> None:
+    def __init__(self, hidden: int, n_out: int, *, weight_bits: int, pow2: bool = False,
+                 grid: WeightGrid | str = WeightGrid.NARROW, rounding: Rounding | str = Rounding.HALF_UP) -> None:
         super().__init__()
         bound = 1.0 / math.sqrt(hidden)
         self.weight = nn.Parameter(torch.empty(n_out, hidden).uniform_(-bound, bound))
         self.bias = nn.Parameter(torch.zeros(n_out))
-        self.weight_quant = WeightQuantizer(weight_bits, pow2)
+        self.weight_quant = WeightQuantizer(weight_bits, pow2, grid, rounding)
 
     def forward(self, h: torch.Tensor, quantize: bool) -> torch.Tensor:
         V = self.weight_quant(self.weight).value if quantize else self.weight

@@ -31,15 +31,17 @@ import numpy as np
 import torch
 
 from hadam_hw.artifact import atomic_write_bytes, save_artifact
-from hadam_hw.errors import ConfigError, HadamHWError
+from hadam_hw.errors import HadamHWError
 from hadam_hw.golden import run_golden
 
-from .config import InputKind, NetConfig, QuantMode, TrainConfig
+from .build import build_model, build_net
+from .config import QuantMode, TrainConfig
 from .data.common import GeneratedSplit, Split, TaskData
 from .export import export_model
 from .integer import IntegerModel
 from .metrics import correct_count, scored_count, task_loss
 from .model import HadamRNN
+from .runfiles import load_run_model, load_torch, save_torch
 from .tasks import load_task
 
 __all__ = ["run_training", "load_run_model", "build_net", "build_model", "evaluate", "evaluate_integer",
@@ -50,39 +52,7 @@ RUN_FILES = ("config.json", "checkpoint.pt", "best.pt", "metrics.json", "metrics
 _CALIB_SAMPLES = 1024
 
 
-# --- building ---------------------------------------------------------------------------------
-def _nearest_pow2(x: float) -> float:
-    return 2.0 ** round(math.log2(x))
-
-
-def build_net(cfg: TrainConfig, task: TaskData) -> NetConfig:
-    if task.tokens:
-        kind = InputKind.EMBEDDING if cfg.embed_dim else InputKind.ONEHOT
-    else:
-        if cfg.embed_dim:
-            raise ConfigError(f"task {task.name} has dense inputs: embed_dim applies to token inputs only",
-                              field="embed_dim")
-        kind = InputKind.DENSE
-    s_x = _nearest_pow2(task.s_x) if (cfg.pow2 and not task.tokens) else task.s_x
-    return NetConfig(
-        hidden=cfg.hidden, block=cfg.block_size, n_in=task.n_in, n_out=task.n_out, input_kind=kind,
-        embed_dim=cfg.embed_dim, in_bits=cfg.in_bits or task.in_bits, in_signed=task.in_signed, s_x=s_x,
-        weight_bits=cfg.weight_bits, state_bits=cfg.state_bits, frac_bits=cfg.frac_bits, pow2=cfg.pow2,
-        every_step=task.every_step,
-    )
-
-
-def build_model(cfg: TrainConfig, task: TaskData) -> HadamRNN:
-    model = HadamRNN(build_net(cfg, task))
-    if cfg.init == "copy":
-        if task.name != "copy":
-            raise ConfigError(f"init 'copy' is the copy task's analytic start, not one for {task.name}", field="init")
-        from .copy_init import copy_task_init
-
-        copy_task_init(model, task.seq_len, seed=cfg.seed, recall=task.recall)
-    return model
-
-
+# --- inputs -----------------------------------------------------------------------------------
 def _model_input(task: TaskData, x: torch.Tensor) -> torch.Tensor:
     return task.model_input(x)
 
@@ -169,21 +139,6 @@ def _set_rng_state(s: dict) -> None:
     random.setstate(s["python"])
 
 
-def _save_torch(obj, path: Path) -> None:
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def _load_torch(path: Path):
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except FileNotFoundError:
-        raise HadamHWError(f"{path} does not exist") from None
-    except Exception as e:  # a truncated or foreign file
-        raise HadamHWError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e})") from None
-
-
 def _state_copy(model: HadamRNN) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
@@ -260,7 +215,7 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
 
     ckpt = None
     if resume is not None and (run_dir / "checkpoint.pt").is_file():
-        ckpt = _load_torch(run_dir / "checkpoint.pt")
+        ckpt = load_torch(run_dir / "checkpoint.pt")
     if run_dir is None:
         run_dir = _new_run_dir(cfg)
     run_dir = Path(run_dir)
@@ -315,7 +270,8 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
-            model.recurrence.clamp_latent_()
+            if cfg.sign_clamp:
+                model.recurrence.clamp_latent_()
             loss_sum += loss.item()
             correct += correct_count(task, logits.detach(), y)
             scored += scored_count(task, y)
@@ -342,7 +298,7 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
             tqdm.write(f"epoch {epoch + 1:3d}/{total} {row['phase']:5s} train loss {row['train_loss']:.4f} "
                        f"acc {row['train_accuracy']:.4f} | val loss {val['loss']:.4f} acc {val['accuracy']:.4f}"
                        f"{' (integer)' if qat else ''} | {row['seconds']:.1f}s")
-        _save_torch({"config": cfg.to_json(), "net": model.net.to_json(), "epoch": epoch + 1,
+        save_torch({"config": cfg.to_json(), "net": model.net.to_json(), "epoch": epoch + 1,
                      "model": model.state_dict(),
                      "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "best": best,
                      "history": history, "calibration": calib, "elapsed": elapsed, "rng": _rng_state()},
@@ -365,7 +321,7 @@ def run_training(cfg: TrainConfig | None = None, *, resume: str | Path | None = 
     atomic_write_bytes(run_dir / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
     _write_csv(history, run_dir / "metrics.csv")
     _plot(history, run_dir / "curves.png", task)
-    _save_torch({"config": cfg.to_json(), "net": model.net.to_json(), "model": model.state_dict()},
+    save_torch({"config": cfg.to_json(), "net": model.net.to_json(), "model": model.state_dict()},
                 run_dir / "best.pt")
     save_artifact(export_model(model, _provenance(cfg, task, final, run_dir)), run_dir / "model.hrnn.npz")
     if cfg.progress:
@@ -436,31 +392,3 @@ def _plot(history: list[dict], path: Path, task: TaskData) -> None:
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
-
-
-def load_run_model(run_dir: str | Path) -> tuple[HadamRNN, dict]:
-    """The exported model of a run (its ``best.pt``, else the last checkpoint) and its provenance."""
-    run_dir = Path(run_dir)
-    path = run_dir / "best.pt"
-    if not path.is_file():
-        path = run_dir / "checkpoint.pt"
-    if not path.is_file():
-        raise HadamHWError(f"{run_dir} holds no best.pt or checkpoint.pt: is it a training run folder?")
-    obj = _load_torch(path)
-    cfg = TrainConfig.from_json(obj["config"])
-    net = NetConfig.from_json(obj["net"]) if "net" in obj else None
-    if net is None:
-        net = build_net(cfg, load_task(cfg))
-    model = HadamRNN(net)
-    model.load_state_dict(obj["model"])
-    if not model.state_quant.calibrated:
-        raise HadamHWError(f"{path} holds a model whose state scale is not calibrated yet: "
-                           "let the run reach its QAT phase or finish it with --resume")
-    prov = {"task": cfg.task, "run": run_dir.name, "config": cfg.to_json()}
-    mpath = run_dir / "metrics.json"
-    if mpath.is_file():
-        try:
-            prov["metrics"] = json.loads(mpath.read_text())["final"]["test"]
-        except (json.JSONDecodeError, KeyError):
-            pass
-    return model, prov

@@ -59,11 +59,12 @@ class HadamRNN(nn.Module):
         self.input = QuantInput(
             net.input_kind, net.n_in, net.hidden, weight_bits=net.weight_bits, pow2=net.pow2,
             embed_dim=net.embed_dim, in_bits=net.in_bits, in_signed=net.in_signed,
-            s_x=_pow2_or(net.s_x, net.pow2),
+            s_x=_pow2_or(net.s_x, net.pow2), grid=net.weight_grid, rounding=net.weight_rounding,
         )
         bound = 1.0 / math.sqrt(net.hidden)
         self.bias = nn.Parameter(torch.empty(net.hidden).uniform_(-bound, bound))
-        self.readout = QuantReadout(net.hidden, net.n_out, weight_bits=net.weight_bits, pow2=net.pow2)
+        self.readout = QuantReadout(net.hidden, net.n_out, weight_bits=net.weight_bits, pow2=net.pow2,
+                                    grid=net.weight_grid, rounding=net.weight_rounding)
         self.state_quant = StateQuantizer(net.state_bits, net.pow2)
         self.register_buffer("frac_bits", torch.tensor(net.frac_bits, dtype=torch.int64))
 

@@ -4,8 +4,10 @@
 gradient passed straight through to the float tensor (see :mod:`train.ste`). Each
 quantizer states its range and rounding explicitly; none of them wraps.
 
-- :class:`WeightQuantizer` — p-bit per-tensor symmetric (narrow range ``±(2^(p-1)-1)``,
-  scale from the largest magnitude), for ``U`` and ``V``.
+- :class:`WeightQuantizer` — p-bit per-tensor, scale from the largest magnitude, for ``U``
+  and ``V``: narrow range ``±(2^(p-1)-1)`` rounded half up (ours), or the official code's
+  full range ``[-2^(p-1), 2^(p-1)-1]`` with ``scale = max|w| / 2^(p-1)`` rounded half to
+  even. Both are inside the p-bit contract.
 - :class:`StateQuantizer` — ``state_bits`` two's complement with a calibrated scale
   (the state saturates; it never wraps).
 - :class:`InputQuantizer` — ``in_bits`` signed or unsigned with a fixed scale, for dense
@@ -22,7 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .ste import ceil_pow2, round_half_up, round_half_up_ste
+from .config import Rounding, WeightGrid
+from .ste import ceil_pow2, round_half_even_ste, round_half_up, round_half_up_ste
 
 __all__ = ["QuantTensor", "WeightQuantizer", "StateQuantizer", "InputQuantizer"]
 
@@ -43,31 +46,44 @@ class QuantTensor:
 
 
 class WeightQuantizer(nn.Module):
-    """p-bit per-tensor symmetric quantizer: ``code = clamp(round(w / s), ±(2^(p-1)-1))``."""
+    """p-bit per-tensor quantizer: ``code = clamp(round(w / s), qmin, qmax)``.
 
-    def __init__(self, bits: int, pow2: bool = False) -> None:
+    ``grid`` narrow: ``qmin = -qmax = -(2^(p-1)-1)``, ``s = max|w| / qmax``; full (official):
+    ``[-2^(p-1), 2^(p-1)-1]``, ``s = max|w| / 2^(p-1)`` (so ``+max|w|`` saturates at
+    ``2^(p-1)-1`` and ``-max|w|`` reaches ``-2^(p-1)``). ``rounding``: half up or half to even.
+    """
+
+    def __init__(self, bits: int, pow2: bool = False, grid: WeightGrid | str = WeightGrid.NARROW,
+                 rounding: Rounding | str = Rounding.HALF_UP) -> None:
         super().__init__()
         if bits < 2:
             raise ValueError(f"weight bits must be at least 2, not {bits}")
         self.bits = bits
         self.pow2 = pow2
+        self.grid = WeightGrid(grid)
+        self.rounding = Rounding(rounding)
 
     @property
     def qmax(self) -> int:
         return (1 << (self.bits - 1)) - 1
 
+    @property
+    def qmin(self) -> int:
+        return -self.qmax if self.grid is WeightGrid.NARROW else -(1 << (self.bits - 1))
+
     def scale_of(self, w: torch.Tensor) -> float:
         m = float(w.detach().abs().max())
-        s = (m if m > 0 else 1.0) / self.qmax
+        s = (m if m > 0 else 1.0) / (self.qmax if self.grid is WeightGrid.NARROW else -self.qmin)
         return ceil_pow2(s) if self.pow2 else s
 
     def forward(self, w: torch.Tensor) -> QuantTensor:
         s = self.scale_of(w)
-        code = torch.clamp(round_half_up_ste(w / s), -self.qmax, self.qmax)
+        rnd = round_half_up_ste if self.rounding is Rounding.HALF_UP else round_half_even_ste
+        code = torch.clamp(rnd(w / s), self.qmin, self.qmax)
         return QuantTensor(code, s)
 
     def extra_repr(self) -> str:
-        return f"bits={self.bits}, pow2={self.pow2}"
+        return f"bits={self.bits}, pow2={self.pow2}, grid={self.grid.value}, rounding={self.rounding.value}"
 
 
 class StateQuantizer(nn.Module):

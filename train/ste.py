@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["round_half_up", "round_half_up_ste", "floor_ste", "sign_ste", "ceil_pow2"]
+__all__ = ["round_half_up", "round_half_up_ste", "round_half_even_ste", "floor_ste", "sign_ste", "ceil_pow2"]
 
 
 def round_half_up(x: torch.Tensor) -> torch.Tensor:
@@ -20,6 +20,11 @@ def round_half_up(x: torch.Tensor) -> torch.Tensor:
 def round_half_up_ste(x: torch.Tensor) -> torch.Tensor:
     """:func:`round_half_up` forward, identity backward."""
     return x + (round_half_up(x) - x).detach()
+
+
+def round_half_even_ste(x: torch.Tensor) -> torch.Tensor:
+    """``torch.round`` (half to even, the official code's weight rounding) forward, identity backward."""
+    return x + (torch.round(x) - x).detach()
 
 
 def floor_ste(x: torch.Tensor) -> torch.Tensor:

@@ -39,7 +39,8 @@ def load_task(cfg: TrainConfig) -> TaskData:
     if t in ("smnist", "pmnist"):
         from .data.mnist import load_mnist
 
-        return load_mnist(cfg.data_dir, permuted=t == "pmnist", permute_seed=cfg.permute_seed)
+        return load_mnist(cfg.data_dir, permuted=t == "pmnist", permute_seed=cfg.permute_seed,
+                          permutation=cfg.permutation.value)
     if t == "imdb":
         from .data.imdb import load_imdb
 

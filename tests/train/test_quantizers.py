@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from train.quantizers import InputQuantizer, StateQuantizer, WeightQuantizer
-from train.ste import ceil_pow2, floor_ste, round_half_up, round_half_up_ste, sign_ste
+from train.ste import (
+    ceil_pow2,
+    floor_ste,
+    round_half_even_ste,
+    round_half_up,
+    round_half_up_ste,
+    sign_ste,
+)
 
 
 def test_round_half_up_is_the_spec_rounding_not_torch_round():
@@ -59,3 +66,55 @@ def test_input_quantizer_ranges():
     assert uq(torch.tensor([-1.0, 0.5, 3.0])).code.tolist() == [0.0, 8.0, 31.0]
     sq = InputQuantizer(8, signed=True, scale=1 / 32)
     assert sq.range == (-128, 127)
+
+
+def test_round_half_even_ste_is_torch_round_with_identity_gradient():
+    x = torch.tensor([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49], requires_grad=True)
+    y = round_half_even_ste(x)
+    assert y.tolist() == [-2.0, -2.0, -0.0, 0.0, 2.0, 2.0, 0.0]
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.ones_like(x))
+
+
+@pytest.mark.parametrize("bits", [2, 4, 8])
+def test_official_full_grid(bits):
+    """Scale max|w|/2^(p-1), codes in [-2^(p-1), 2^(p-1)-1], half to even: -max|w| takes the
+    lowest code, +max|w| saturates one below its mirror."""
+    half = 2 ** (bits - 1)
+    q = WeightQuantizer(bits, grid="full", rounding="half_even")
+    w = torch.tensor([-4.0, 4.0, 0.0, 1.0])
+    out = q(w)
+    assert out.scale == 4.0 / half
+    assert out.int().tolist()[:3] == [-half, half - 1, 0]
+    assert (q.qmin, q.qmax) == (-half, half - 1)
+    r = torch.randn(50, 9)
+    c = q(r).int()
+    assert c.min() >= -half and c.max() <= half - 1
+
+
+def test_official_grid_rounds_ties_to_even():
+    q = WeightQuantizer(4, grid="full", rounding="half_even")  # scale = 8/8 = 1 with max|w| = 8
+    w = torch.tensor([8.0, 2.5, 3.5, -2.5, -0.5])
+    assert q(w).int().tolist() == [7, 2, 4, -2, 0]
+    up = WeightQuantizer(4, grid="full", rounding="half_up")
+    assert up(w).int().tolist() == [7, 3, 4, -2, 0]
+
+
+def test_full_grid_model_exports_an_artifact_the_kernel_accepts():
+    """A -2^(p-1) code is inside the p-bit contract: hadam_hw's validation takes it."""
+    from hadam_hw.golden import run_golden
+    from train.config import NetConfig
+    from train.export import export_model
+    from train.model import HadamRNN
+
+    m = HadamRNN(NetConfig(hidden=16, block=16, n_in=3, n_out=4, weight_grid="full", weight_rounding="half_even"))
+    with torch.no_grad():
+        m.input.weight[0, 0] = -10.0  # the largest magnitude is negative: it takes -8
+        m.readout.weight[1, 2] = -10.0
+    m.calibrate_state(4.0, 1.25)
+    hm = export_model(m)
+    assert int(hm.U.min()) == -8 and int(hm.V.min()) == -8
+    x = torch.rand(2, 5, 3)
+    y, _ = m.integer_units(x)
+    g = run_golden(hm, m.input_codes(x).numpy())
+    assert torch.equal(y.round().to(torch.int64)[:, :], torch.from_numpy(g.y[:, -1]))
