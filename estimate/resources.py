@@ -46,8 +46,9 @@ import numpy as np
 
 from hadam_hw.config import Arch, HardwareConfig
 from hadam_hw.fixedpoint import Interval, csd
+from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
-from hadam_hw.schedule import Schedule, ceil_log2, make_schedule
+from hadam_hw.schedule import Schedule, ceil_log2, event_offsets, make_schedule
 from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
 from hadam_hw.widths import derive_widths
 
@@ -468,15 +469,10 @@ class _Builder:
         c = self.comp("handshake, step events, x register", "control",
                       "busy counter, delays to each event offset, windows, x register, credits")
         self.counter(c, S.cycles_per_step)
-        c.add(ff=(cfg.in_bits if self.model.onehot else cfg.n_in * cfg.in_bits) + 3)  # x_reg, fresh
+        c.add(ff=stream_specs(self.model, self.hw)["x"].width + 1)  # x_reg (data, first, last), fresh
         c.add(ctl=4)
         # event delays: shift registers for short/long gaps, down-counters for the rest
-        if S.serial:
-            offs = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
-                    S.final_offset - 1, S.head_offset, S.head_offset - 1}
-        else:
-            offs = {0, 1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
-                    S.head_offset + S.head_latency}
+        offs = set(event_offsets(S))
         prev = 0
         for o in sorted(offs - {0}):
             delta = o - prev
@@ -543,9 +539,10 @@ def resources(model: HadamModel, hw: HardwareConfig, target: str = "ecp5") -> Re
     B = _Builder(model, hw, target)
     S, cfg = B.S, B.cfg
     ctl = B.control()
-    B.fifo("y buffer", S.y_fifo_depth, cfg.n_out * B.W.width("y") + 1)
+    streams = stream_specs(model, hw)
+    B.fifo("y buffer", S.y_fifo_depth, streams["y"].width)
     if hw.expose_state:
-        B.fifo("h buffer", S.h_fifo_depth, cfg.hidden * cfg.state_bits + 1)
+        B.fifo("h buffer", S.h_fifo_depth, streams["h"].width)
     if S.serial:
         _serial(B, ctl)
     else:
