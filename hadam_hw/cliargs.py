@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .archs import arch_names
-from .config import HardwareConfig
+from .config import HardwareConfig, Interface, Weights
 
 __all__ = ["positive_int", "nonneg_int", "existing_file", "int_list", "block_list", "choice_list",
            "add_hardware_options", "hardware_config"]
@@ -80,7 +80,8 @@ def choice_list(choices: tuple[str, ...], what: str):
 
 def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch_default: str | None = None) -> None:
     """``--arch``, ``--lanes``, ``--pipeline`` on ``p``: one value each, or with ``grid`` a
-    comma-separated list each (default: every architecture)."""
+    comma-separated list each (default: every architecture); without ``grid`` also
+    ``--interface`` and ``--weights``."""
     archs = arch_names()
     if grid:
         p.add_argument("--arch", type=choice_list(archs, "architectures"), default=archs,
@@ -97,8 +98,15 @@ def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch
                    help=f"rows (adder_tree, dense) or elements (sdf) per cycle (default {_DEFAULTS.lanes})")
     p.add_argument("--pipeline", type=nonneg_int, default=_DEFAULTS.pipeline,
                    help=f"a register after every K adder levels / stages; 0 = none (default {_DEFAULTS.pipeline})")
+    p.add_argument("--interface", choices=[i.value for i in Interface], default=_DEFAULTS.interface.value,
+                   help="top-level ports: bare valid/ready streams, or AXI4-Stream with aresetn "
+                        f"(default {_DEFAULTS.interface.value})")
+    p.add_argument("--weights", choices=[w.value for w in Weights], default=_DEFAULTS.weights.value,
+                   help="baked into the Verilog, or in RAMs loaded at run time through AXI4-Lite "
+                        f"(needs --interface axis; default {_DEFAULTS.weights.value})")
 
 
 def hardware_config(args: argparse.Namespace, **extra) -> HardwareConfig:
     """The :class:`HardwareConfig` of the options :func:`add_hardware_options` added."""
-    return HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline, **extra)
+    opts = {k: getattr(args, k) for k in ("interface", "weights") if getattr(args, k, None) is not None}
+    return HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline, **{**opts, **extra})

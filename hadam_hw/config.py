@@ -19,6 +19,8 @@ __all__ = [
     "InputMode",
     "OutputMode",
     "Arch",
+    "Interface",
+    "Weights",
     "ModelConfig",
     "HardwareConfig",
     "MAX_STATE_BITS",
@@ -42,6 +44,16 @@ class InputMode(str, enum.Enum):
 class OutputMode(str, enum.Enum):
     EVERY_STEP = "every_step"  # many-to-many (copy task)
     LAST_STEP = "last_step"  # many-to-one (MNIST, IMDB, ...)
+
+
+class Interface(str, enum.Enum):
+    STREAMS = "streams"  # bare lib.stream ports x/y/h, clk and rst (SPEC §4)
+    AXIS = "axis"  # AXI4-Stream s_axis_*/m_axis_*, clock aclk, reset aresetn active low (SPEC §4.2)
+
+
+class Weights(str, enum.Enum):
+    BAKED = "baked"  # weights are ROM contents: one bitstream, one model
+    RUNTIME = "runtime"  # weights in RAMs written through an AXI4-Lite slave (SPEC §4.2)
 
 
 class Arch(str, enum.Enum):
@@ -205,6 +217,8 @@ class HardwareConfig(JsonConfig):
     ``lanes``: output rows per cycle (``adder_tree``, ``dense``) or elements per cycle
     (``sdf``); the whole vector for ``butterfly``. ``pipeline``: a register after every
     ``pipeline`` adder levels/stages of the datapath (0 = purely combinational).
+    ``interface``: bare streams (default) or AXI4-Stream ports; ``weights``: baked into the
+    Verilog (default) or loaded at run time through AXI4-Lite (needs the AXI interface).
     """
 
     arch: Arch = Arch.BUTTERFLY
@@ -212,6 +226,8 @@ class HardwareConfig(JsonConfig):
     pipeline: int = 0
     expose_state: bool = False
     top: str = "hadamrnn"
+    interface: Interface = Interface.STREAMS
+    weights: Weights = Weights.BAKED
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch", parse_enum(Arch, self.arch, "arch"))
@@ -221,6 +237,16 @@ class HardwareConfig(JsonConfig):
             raise ConfigError(f"expose_state must be true or false, not {self.expose_state!r}", field="expose_state")
         if not isinstance(self.top, str) or not self.top.isidentifier():
             raise ConfigError(f"top must be a Verilog identifier, not {self.top!r}", field="top")
+        object.__setattr__(self, "interface", parse_enum(Interface, self.interface, "interface"))
+        object.__setattr__(self, "weights", parse_enum(Weights, self.weights, "weights"))
+
+    def check_top(self) -> None:
+        """Refuse a configuration that cannot be a top level: runtime weights are loaded
+        through AXI4-Lite, which comes with the AXI interface (the bare-stream cell inside an
+        AXI top carries ``weights: runtime`` with ``interface: streams``)."""
+        if self.weights is Weights.RUNTIME and self.interface is not Interface.AXIS:
+            raise ConfigError("weights 'runtime' are loaded through AXI4-Lite: they need interface 'axis', "
+                              f"not {self.interface.value!r}", field="weights")
 
     def check_against(self, model: ModelConfig) -> None:
         """Refuse a hardware configuration that cannot build ``model``."""
@@ -238,4 +264,6 @@ class HardwareConfig(JsonConfig):
     @property
     def tag(self) -> str:
         s = f"{self.arch.value}-l{self.lanes}-p{self.pipeline}"
-        return s + ("-h" if self.expose_state else "")
+        s += "-h" if self.expose_state else ""
+        s += "-axis" if self.interface is Interface.AXIS else ""
+        return s + ("-rw" if self.weights is Weights.RUNTIME else "")

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import HadamHWError
 
 __all__ = ["MANIFEST_FORMAT", "FieldSpec", "StreamSpec", "Manifest", "load_manifest", "ManifestError",
-           "stream_specs", "make_manifest", "port_name"]
+           "stream_specs", "make_manifest", "port_name", "axis_port", "clock_reset", "AXIS_PREFIX"]
 
 MANIFEST_FORMAT = "hrnn-rtl/1"
 
@@ -137,6 +137,9 @@ class StreamSpec:
     latency_cycles: int | None = None  # per-stream override of the top-level figure, if given
     direction: str = ""  # "in" / "out", as written by the generator
     per: str = ""  # "step" / "sequence": how often an item passes
+    # AXI4-Stream (SPEC §4.2): flags carried on their own ports beside tdata, name -> port
+    sideband: dict[str, str] = field(default_factory=dict)
+    sideband_width: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out = {"valid": self.valid, "ready": self.ready, "payload": self.payload, "direction": self.direction,
@@ -144,6 +147,9 @@ class StreamSpec:
         if self.latency_cycles is not None:
             out["latency_cycles"] = self.latency_cycles
         out["fields"] = {n: f.to_json() for n, f in self.fields.items()}
+        if self.sideband:
+            out["sideband"] = dict(self.sideband)
+            out["sideband_width"] = {n: self.sideband_width.get(n, 1) for n in self.sideband}
         return out
 
     @property
@@ -151,7 +157,8 @@ class StreamSpec:
         return self.fields["data"]
 
     def has(self, name: str) -> bool:
-        return name in self.fields
+        """Whether the stream carries the flag or field ``name`` (in the payload or beside it)."""
+        return name in self.fields or name in self.sideband
 
     @property
     def known_mask(self) -> int:
@@ -207,6 +214,13 @@ class Manifest:
     cycles_per_step: int
     latency_cycles: int
     artifact_sha256: str | None
+    reset_active: str = "high"  # "low": aresetn (AXI)
+    interface: str = "streams"
+
+    @property
+    def regmap(self) -> dict | None:
+        """The AXI4-Lite register map of a runtime-weights design (SPEC §4.2), else None."""
+        return self.raw.get("regmap")
 
     def latency(self, stream: str) -> int:
         """Cycles from an input handshake to the output on ``stream`` being valid.
@@ -288,6 +302,13 @@ def _stream(name: str, obj: dict, where: str) -> StreamSpec:
                 raise ManifestError(f"{fw} overlaps field '{other.name}'")
         fields[fname] = fs
     lat = obj.get("latency_cycles")
+    side = obj.get("sideband", {})
+    if not isinstance(side, dict) or not all(isinstance(v, str) for v in side.values()):
+        raise ManifestError(f"{w}.sideband must map flags to port names")
+    for n in side:
+        if n in fields:
+            raise ManifestError(f"{w}: '{n}' is both a payload field and a sideband port")
+    side_w = {n: int(obj.get("sideband_width", {}).get(n, 1)) for n in side}
     return StreamSpec(
         name=name,
         valid=str(_req(obj, "valid", w)),
@@ -298,6 +319,8 @@ def _stream(name: str, obj: dict, where: str) -> StreamSpec:
         latency_cycles=None if lat is None else int(lat),
         direction=str(obj.get("direction", "")),
         per=str(obj.get("per", "")),
+        sideband=dict(side),
+        sideband_width=side_w,
     )
 
 
@@ -336,7 +359,16 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
         cycles_per_step=_int_field(raw, "cycles_per_step", where, 1),
         latency_cycles=_int_field(raw, "latency_cycles", where, 0),
         artifact_sha256=raw.get("artifact_sha256"),
+        reset_active=_reset_active(raw, where),
+        interface=str(raw.get("interface", "streams")),
     )
+
+
+def _reset_active(raw: dict, where: str) -> str:
+    v = raw.get("reset_active", "high")
+    if v not in ("high", "low"):
+        raise ManifestError(f"{where}.reset_active must be 'high' or 'low', not {v!r}")
+    return v
 
 
 # --- deriving the interface from (model, hardware config) ------------------------------------
@@ -346,13 +378,45 @@ def port_name(stream: str, member: str) -> str:
     return f"{stream}__{member}"
 
 
+# AXI4-Stream port prefixes of each stream (the state stream is a second master)
+AXIS_PREFIX = {"x": "s_axis", "y": "m_axis", "h": "m_axis_h"}
+# where each flag of a stream goes on an AXI4-Stream port (SPEC §4.2): first is tuser
+_AXIS_SIDEBAND = {"first": "tuser", "last": "tlast", "id": "tid"}
+
+
+def axis_port(stream: str, signal: str) -> str:
+    """The AXI4-Stream port of ``signal`` (``tdata``, ``tvalid``, ``tlast`` …) of a stream."""
+    return f"{AXIS_PREFIX[stream]}_{signal}"
+
+
+def clock_reset(hw) -> dict:
+    """The clock and reset ports of a design and the reset's polarity (manifest keys)."""
+    from .config import Interface
+
+    if hw.interface is Interface.AXIS:
+        return {"clock": "aclk", "reset": "aresetn", "reset_active": "low",
+                "reset_polarity": "active_low_synchronous"}
+    return {"clock": "clk", "reset": "rst", "reset_active": "high", "reset_polarity": "active_high_synchronous"}
+
+
 def _spec(name: str, direction: str, per: str, data: FieldSpec, flags: tuple[str, ...],
-          latency_cycles: int | None = None) -> StreamSpec:
+          latency_cycles: int | None = None, *, axis: bool = False, id_width: int = 0) -> StreamSpec:
+    """One stream: bare (``data`` then the flags, then ``id``, in one payload) or AXI4-Stream
+    (``data`` alone in a byte-aligned ``tdata``, the flags and ``id`` on sideband ports)."""
+    flags = (*flags, "id") if id_width else flags
+    fw = {f: (id_width if f == "id" else 1) for f in flags}
+    if axis:
+        return StreamSpec(name=name, valid=axis_port(name, "tvalid"), ready=axis_port(name, "tready"),
+                          payload=axis_port(name, "tdata"), width=-(-data.width // 8) * 8, fields={"data": data},
+                          latency_cycles=latency_cycles, direction=direction, per=per,
+                          sideband={f: axis_port(name, _AXIS_SIDEBAND[f]) for f in flags}, sideband_width=fw)
     fields = {"data": data}
-    for i, flag in enumerate(flags):
-        fields[flag] = FieldSpec(flag, data.width + i, 1)
+    off = data.width
+    for flag in flags:
+        fields[flag] = FieldSpec(flag, off, fw[flag])
+        off += fw[flag]
     return StreamSpec(name=name, valid=port_name(name, "valid"), ready=port_name(name, "ready"),
-                      payload=port_name(name, "payload"), width=data.width + len(flags), fields=fields,
+                      payload=port_name(name, "payload"), width=off, fields=fields,
                       latency_cycles=latency_cycles, direction=direction, per=per)
 
 
@@ -360,26 +424,31 @@ def stream_specs(model, hw, schedule=None) -> dict[str, StreamSpec]:
     """The ``x``, ``y`` (and, with ``hw.expose_state``, ``h``) streams of the design of
     ``model`` built as ``hw``: port names, payload widths and fields (SPEC §4). With a
     ``schedule`` the output streams carry their latencies."""
-    from .config import OutputMode
-    from .widths import derive_widths
+    from .config import Interface, OutputMode
+    from .schedule import ceil_log2
+    from .widths import design_widths
 
     cfg = model.config
+    axis = hw.interface is Interface.AXIS
+    interleave = int(getattr(hw, "interleave", 1))  # SPEC §4.1: an id field when C > 1
+    idw = max(1, ceil_log2(interleave)) if interleave > 1 else 0
     if model.onehot:
         x_data = FieldSpec("data", 0, cfg.in_bits, 1, cfg.in_bits, False, kind="token")
     else:
         x_data = FieldSpec("data", 0, cfg.n_in * cfg.in_bits, cfg.n_in, cfg.in_bits, cfg.in_signed)
-    wy = derive_widths(model).width("y")
+    wy = design_widths(model, hw).width("y")
     every = cfg.output is OutputMode.EVERY_STEP
+    kw = {"axis": axis, "id_width": idw}
     out = {
-        "x": _spec("x", "in", "step", x_data, ("first", "last")),
+        "x": _spec("x", "in", "step", x_data, ("first", "last"), **kw),
         "y": _spec("y", "out", "step" if every else "sequence",
                    FieldSpec("data", 0, cfg.n_out * wy, cfg.n_out, wy, True), ("last",),
-                   None if schedule is None else schedule.latency_cycles),
+                   None if schedule is None else schedule.latency_cycles, **kw),
     }
     if hw.expose_state:
         out["h"] = _spec("h", "out", "step",
                          FieldSpec("data", 0, cfg.hidden * cfg.state_bits, cfg.hidden, cfg.state_bits, True),
-                         ("last",), None if schedule is None else schedule.latency_cycles_h)
+                         ("last",), None if schedule is None else schedule.latency_cycles_h, **kw)
     return out
 
 
@@ -395,16 +464,17 @@ def make_manifest(model, hw, *, artifact_sha256: str, internal_widths: dict[str,
     """The whole ``hrnn-rtl/1`` manifest of ``model`` built as ``hw`` (``internal_widths``:
     the widths of the RTL's own registers, recorded as ``widths["rtl.<name>"]``)."""
     from . import __version__
+    from .config import Interface, Weights
     from .constants import RecurrenceConstant
     from .schedule import make_schedule
-    from .widths import derive_widths
+    from .widths import design_widths
 
     cfg = model.config
     S = make_schedule(model, hw)
-    widths = dict(derive_widths(model).to_json())
+    widths = dict(design_widths(model, hw).to_json())
     widths.update({f"rtl.{k}": v for k, v in sorted((internal_widths or {}).items())})
     rc = RecurrenceConstant(cfg.A, cfg.block, cfg.frac_bits)
-    return {
+    manifest = {
         "format": MANIFEST_FORMAT,
         "top": hw.top,
         "verilog": f"{hw.top}.v",
@@ -417,9 +487,9 @@ def make_manifest(model, hw, *, artifact_sha256: str, internal_widths: dict[str,
             "rows_per_cycle": S.lanes,
             "cycles_per_window": S.groups,
         },
-        "clock": "clk",
-        "reset": "rst",
-        "reset_polarity": "active_high_synchronous",
+        **clock_reset(hw),
+        "interface": hw.interface.value,
+        "weights": hw.weights.value,
         "streams": {n: s.to_json() for n, s in stream_specs(model, hw, S).items()},
         "widths": widths,
         "cycles_per_step": S.cycles_per_step,
@@ -436,3 +506,9 @@ def make_manifest(model, hw, *, artifact_sha256: str, internal_widths: dict[str,
         "tag": f"{cfg.tag}-{hw.tag}",
         "generator": {"package": "hadam-hw", "version": __version__, "module": "rtl_gen"},
     }
+    if hw.weights is Weights.RUNTIME:
+        from .regmap import design_regmap
+
+        manifest["regmap"] = design_regmap(model, hw).to_json()
+    assert hw.interface is Interface.AXIS or "regmap" not in manifest
+    return manifest

@@ -19,7 +19,8 @@ from .errors import WidthError
 from .fixedpoint import Interval, unsigned_width
 from .model import HadamModel
 
-__all__ = ["Widths", "derive_widths", "check_int64", "INT64_LIMIT", "hadamard_sum_interval", "size_bits"]
+__all__ = ["Widths", "derive_widths", "check_int64", "INT64_LIMIT", "hadamard_sum_interval", "size_bits",
+           "envelope_widths", "design_widths", "bias_bits"]
 
 INT64_LIMIT = (1 << 63) - 1
 
@@ -104,6 +105,65 @@ def derive_widths(model: HadamModel) -> Widths:
         r.magnitude,
     )
     return Widths(intervals, abs_bound)
+
+
+def _signed_range(bits: int) -> Interval:
+    return Interval(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
+def bias_bits(cfg) -> dict[str, int]:
+    """Widths of the biases a runtime-weights design holds (``C``, ``c``), from the shape only.
+
+    ``C``: wide enough for ``±(2^(F+sb−1) + |A·r| + |B·v|)``; a bias beyond that saturates
+    every state whatever the inputs, so nothing of use is lost. ``c``: the width of the
+    head's sum ``V·relu(h)`` for any ``p``-bit ``V`` (``|c|`` at most about that sum).
+    """
+    env = _envelope(cfg)
+    m = (1 << (cfg.frac_bits + cfg.state_bits - 1)) + env["Ar"].magnitude + env["Bv"].magnitude
+    return {"C": Interval(-m, m).width, "c": env["Vh"].width}
+
+
+def _envelope(cfg) -> dict[str, Interval]:
+    """The intervals that do not depend on the biases, for every admissible ``U`` and ``V``."""
+    hlo, hhi = cfg.h_range
+    h = Interval(hlo, hhi)
+    xlo, xhi = cfg.x_range
+    wlo, whi = cfg.w_range
+    r = hadamard_sum_interval(cfg.block, h)
+    ar = Interval(-r.magnitude, r.magnitude).scale(cfg.A)
+    if cfg.vocab is not None:
+        v = Interval(wlo, whi)
+    else:
+        prods = [wlo * xlo, wlo * xhi, whi * xlo, whi * xhi]
+        v = Interval(min(prods) * cfg.n_in, max(prods) * cfg.n_in)
+    relu = Interval(0, max(hhi, 0))
+    vh = Interval(wlo * relu.hi * cfg.hidden, whi * relu.hi * cfg.hidden)
+    return {"x": Interval(xlo, xhi), "h": h, "r": r, "Ar": ar, "v": v, "Bv": v.scale(cfg.B), "relu": relu, "Vh": vh}
+
+
+def envelope_widths(cfg) -> Widths:
+    """The widths of a design whose weights are loaded at run time: exact bounds over every
+    ``p``-bit ``U``, ``V`` and every bias of :func:`bias_bits` bits (SPEC §4.2)."""
+    env = _envelope(cfg)
+    bits = bias_bits(cfg)
+    C, c = _signed_range(bits["C"]), _signed_range(bits["c"])
+    half = (1 << cfg.frac_bits) >> 1
+    z = env["Ar"] + env["Bv"] + C + Interval(0, half)  # C's words may hold C + half already
+    y = env["Vh"] + c
+    intervals = {**{k: env[k] for k in ("x", "h", "r", "Ar", "v", "Bv")}, "C": C, "z": z, "relu": env["relu"],
+                 "Vh": env["Vh"], "c": c, "y": y}
+    abs_bound = max(z.magnitude, y.magnitude, env["r"].magnitude)
+    return Widths(intervals, abs_bound)
+
+
+def design_widths(model: HadamModel, hw) -> Widths:
+    """The widths a design of ``model`` built as ``hw`` has: the model's own exact bounds with
+    baked weights, the shape's envelope (:func:`envelope_widths`) with runtime weights."""
+    from .config import Weights
+
+    if getattr(hw, "weights", Weights.BAKED) is Weights.RUNTIME:
+        return envelope_widths(model.config)
+    return derive_widths(model)
 
 
 def check_int64(model: HadamModel) -> Widths:
