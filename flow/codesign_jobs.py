@@ -101,6 +101,9 @@ def verify_job(artifact: bytes, hw_json: str, *, simulator: str, sequences: int,
         res = verify(model, hw, simulator=simulator, sequences=sequences, seq_len=seq_len, seed=seed,
                      build_dir=tmp)
         summary = res.summary()
+        if not res.passed and res.log and Path(res.log).is_file():  # the build folder goes: keep the log's end
+            tail = Path(res.log).read_text(errors="replace").splitlines()[-40:]
+            summary += "\n--- simulator log, last 40 lines ---\n" + "\n".join(tail)
     out = {"passed": res.passed, "simulator": simulator, "steps_checked": res.steps_checked, "cycles": res.cycles,
            "first_failure": res.first_failure, "wall_s": round(res.wall_s, 2), "summary": summary}
     return JobOutput(out, {out_name: (json.dumps(out, indent=1) + "\n").encode()})

@@ -154,7 +154,9 @@ def plot_results(rows: Sequence[dict], out: Path) -> dict[str, str]:
             for r in front:
                 ax.annotate(f"d{r['hidden']}b{r['block']} w{r['weight_bits']}s{r['state_bits']} {r['arch']}",
                             (r[cost], r["accuracy"]), fontsize=6, xytext=(4, -8), textcoords="offset points")
-            ax.set_xscale("log")
+            xs = [r[cost] for r in pts]
+            if max(xs) > 10 * min(xs):  # a log axis only where the costs span decades
+                ax.set_xscale("log")
             ax.set_xlabel(xlabel)
             ax.set_ylabel("test accuracy (integer model)")
             ax.set_title(f"accuracy vs {'LUTs' if cost == 'luts' else 'latency'} ({target})")
