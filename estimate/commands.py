@@ -139,12 +139,13 @@ def _estimate(args) -> int:
     if args.pnr and args.target not in ("ice40", "ecp5"):
         raise HadamHWError(f"--pnr is available for ice40 and ecp5, not {args.target}")
     from hadam_hw.artifact import artifact_sha256, load_artifact
-    from hadam_hw.config import HardwareConfig
+    from hadam_hw.cliargs import hardware_config
 
     from .report import estimate, format_report, report_csv_row
 
     model = load_artifact(args.model)
-    hw = HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline)
+    hw = hardware_config(args)  # with --interface / --weights: the AXI top, runtime weights
+    hw.check_top()
     t0 = time.perf_counter()
     rep = estimate(model, hw, args.target, fast=args.fast, flow=args.flow, pnr=args.pnr, freq_mhz=args.freq,
                    cache_dir=Path(args.cache_dir) if args.cache_dir else None, baseline=not args.no_baseline,

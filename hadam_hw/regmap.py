@@ -236,16 +236,19 @@ def weight_tables(model, hw) -> list[WeightTable]:
         L, G = S.lanes, S.groups
         u = (WeightTable("U", "U", True, n_in * G, L, p, True) if model.onehot
              else WeightTable("U", "U", False, G, L * n_in, p, True))
-        return [u,
-                WeightTable("V", "V", True, G, L * n_out, p, True),
-                WeightTable("C", "C", False, G, L, cb, True, add=half),
-                WeightTable("c", "c", False, 1, n_out, yc, True, storage="registers"),
-                WeightTable("sign", "sign", False, G, L, 1, False)]
-    return [WeightTable("U", "U", True, n_in, d, p, True, storage="ram" if n_in > 1 else "registers"),
-            WeightTable("V", "V", False, n_out, d, p, True, storage="ram" if n_out > 1 else "registers"),
-            WeightTable("C", "C", False, 1, d, cb, True, add=half, storage="registers"),
-            WeightTable("c", "c", False, n_out, 1, yc, True, storage="ram" if n_out > 1 else "registers"),
-            WeightTable("sign", "sign", False, 1, d, 1, False, storage="registers")]
+        tables = [u,
+                  WeightTable("V", "V", True, G, L * n_out, p, True),
+                  WeightTable("C", "C", False, G, L, cb, True, add=half),
+                  WeightTable("c", "c", False, 1, n_out, yc, True),
+                  WeightTable("sign", "sign", False, G, L, 1, False)]
+    else:  # the butterfly: whole vectors per cycle, C and the signs for every row at once
+        tables = [WeightTable("U", "U", True, n_in, d, p, True),
+                  WeightTable("V", "V", False, n_out, d, p, True),
+                  WeightTable("C", "C", False, 1, d, cb, True, add=half),
+                  WeightTable("c", "c", False, n_out, 1, yc, True),
+                  WeightTable("sign", "sign", False, 1, d, 1, False)]
+    # a table of one row is read as a whole, always: registers (a baked one is a constant)
+    return [WeightTable(**{**t.__dict__, "storage": "registers"}) if t.rows == 1 else t for t in tables]
 
 
 def _registers() -> tuple[Register, ...]:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from hadam_hw.artifact import artifact_bytes, atomic_write_bytes
-from hadam_hw.config import HardwareConfig
+from hadam_hw.config import HardwareConfig, Interface, Weights
 from hadam_hw.errors import ConfigError
 from hadam_hw.fusesoc import fusesoc_core
 from hadam_hw.manifest import MANIFEST_FORMAT as FORMAT
@@ -27,10 +27,27 @@ __all__ = ["FORMAT", "build_cell", "convert_cell", "make_manifest", "generate", 
 
 
 def build_cell(model: HadamModel, hw: HardwareConfig):
-    """The Amaranth component (:class:`rtl_gen.cell.HadamRNNCell`) for ``model`` built as ``hw``."""
+    """The Amaranth top component for ``model`` built as ``hw``: the
+    :class:`rtl_gen.cell.HadamRNNCell` itself with bare streams, or the cell inside
+    :class:`rtl_gen.axi_stream.HadamRNNAxi` with the AXI interface (and, with runtime
+    weights, a :class:`rtl_gen.weight_store.WeightStore` the cell reads its tables from)."""
     from .cell import HadamRNNCell
 
-    return HadamRNNCell(model, hw)
+    hw.check_top()
+    if hw.interface is not Interface.AXIS:
+        return HadamRNNCell(model, hw)
+    from .axi_stream import HadamRNNAxi
+
+    inner = hw.replace(interface=Interface.STREAMS)
+    if hw.weights is Weights.RUNTIME:
+        from hadam_hw.regmap import design_regmap
+
+        from .weight_store import WeightStore
+
+        rm = design_regmap(model, hw)
+        store = WeightStore(model, rm)
+        return HadamRNNAxi(HadamRNNCell(model, inner, tables=store), hw, store=store, regmap=rm)
+    return HadamRNNAxi(HadamRNNCell(model, inner), hw)
 
 
 def convert_cell(cell) -> str:
@@ -40,13 +57,9 @@ def convert_cell(cell) -> str:
     return verilog.convert(cell, name=cell.hw.top, emit_src=False, strip_internal_attrs=True)
 
 
-def _ports(cell) -> dict[str, dict[str, str]]:
-    """Verilog port names of each stream member, as ``verilog.convert`` derives them."""
-    ports: dict[str, dict[str, str]] = {}
-    for path, _member, _value in cell.signature.flatten(cell):
-        name = "__".join(map(str, path))
-        ports.setdefault(str(path[0]), {})[str(path[-1])] = name
-    return ports
+def _ports(cell) -> set[str]:
+    """Verilog port names of the top, as ``verilog.convert`` derives them from the signature."""
+    return {"__".join(map(str, path)) for path, _member, _value in cell.signature.flatten(cell)}
 
 
 def make_manifest(cell, *, artifact_sha256: str) -> dict:
@@ -56,10 +69,13 @@ def make_manifest(cell, *, artifact_sha256: str) -> dict:
                                internal_widths=dict(cell.internal_widths.items()))
     ports = _ports(cell)
     for name, spec in manifest["streams"].items():
-        want = {k: spec[k] for k in ("valid", "ready", "payload")}
-        got = {k: ports.get(name, {}).get(k) for k in want}
-        if got != want:
-            raise ConfigError(f"the cell's {name} stream ports {got} differ from the manifest's {want}")
+        want = [spec[k] for k in ("valid", "ready", "payload")] + list(spec.get("sideband", {}).values())
+        missing = [p for p in want if p not in ports]
+        if missing:
+            raise ConfigError(f"the design has no port {', '.join(missing)} of the manifest's {name} stream")
+    for key in ("clock", "reset"):
+        if manifest["interface"] == "axis" and manifest[key] not in ports:
+            raise ConfigError(f"the design has no {key} port {manifest[key]}")
     return manifest
 
 

@@ -38,6 +38,9 @@ def register(sub) -> None:
                    "the butterfly at hidden 64-128). auto (default): for the butterfly only")
     p.add_argument("--no-stalls", action="store_true", help="full throughput only (no idle, no back-pressure)")
     p.add_argument("--no-resets", action="store_true", help="no reset in the middle of a sequence")
+    p.add_argument("--also-load", type=existing_file, action="append", default=[], metavar="MODEL",
+                   help="--weights runtime: after MODEL, load this artifact over AXI4-Lite into the same "
+                   "simulated design and check it too (repeatable)")
     p.add_argument("--no-extremes", action="store_true", help="no sequence of inputs at their range ends")
     p.add_argument("--soak", action="store_true",
                    help="the soak run: --soak-steps checked steps across configurations, stalls and resets")
@@ -79,6 +82,17 @@ def _sim(args) -> int:
 
     model = load_artifact(args.model)
     hw = hardware_config(args, expose_state=args.expose_state, top=args.top)
+    if hw.interface.value == "axis":
+        from .axi_verify import verify_axi
+
+        stage(f"AXI design {hw.tag}: cocotbext-axi testbench, {1 + len(args.also_load)} model(s)")
+        res = verify_axi([model, *args.also_load], hw, simulator=args.simulator, sequences=args.sequences,
+                         seq_len=args.seq_len, seed=args.seed, build_dir=args.build_dir,
+                         pauses="bursty" if not args.no_stalls else "never")
+        print(res.summary())
+        return 0 if res.passed else 1
+    if args.also_load:
+        raise HadamHWError("--also-load needs --interface axis --weights runtime")
     total = args.sequences * args.seq_len + (0 if args.no_extremes else args.seq_len) \
         + (0 if args.no_resets else 3 * args.seq_len)
     bar = None if args.quiet else StepProgressBar(total, f"simulate ({args.simulator})")

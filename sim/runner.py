@@ -211,8 +211,11 @@ def build_design(manifest: Manifest, simulator: str, build_dir: str | os.PathLik
 
 def run_plan(build: Build, plan_path: str | os.PathLike, report_path: str | os.PathLike, run_dir: str | os.PathLike,
              *, progress: Callable[[dict], None] | None = None, progress_file: str | os.PathLike | None = None,
-             seed: int = 0) -> dict:
+             seed: int = 0, test_module: str = TEST_MODULE, plan_env: str | None = None) -> dict:
     """Run the testbench with ``plan_path``; returns the report dict the testbench wrote.
+
+    ``test_module``/``plan_env``: another cocotb testbench (``sim.axi_testbench`` for AXI
+    designs) and the environment variable it reads its plan from.
 
     ``progress`` is called (from a polling thread) with the testbench's progress records,
     written to ``progress_file`` while the simulation runs.
@@ -248,8 +251,9 @@ def run_plan(build: Build, plan_path: str | os.PathLike, report_path: str | os.P
             runner = get_runner(build.simulator)
             try:
                 runner.test(
-                    test_module=TEST_MODULE, hdl_toplevel=build.manifest.top, build_dir=build.build_dir,
-                    hdl_toplevel_lang="verilog", test_dir=run_dir, extra_env={PLAN_ENV: str(Path(plan_path).resolve())},
+                    test_module=test_module, hdl_toplevel=build.manifest.top, build_dir=build.build_dir,
+                    hdl_toplevel_lang="verilog", test_dir=run_dir,
+                    extra_env={plan_env or PLAN_ENV: str(Path(plan_path).resolve())},
                     waves=build.waves, timescale=TIMESCALE, log_file=log, seed=seed,
                     results_xml=str(run_dir / "results.xml"),
                 )
