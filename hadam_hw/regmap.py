@@ -265,10 +265,11 @@ def _registers() -> tuple[Register, ...]:
             "load": {"bit": 0, "width": 1, "meaning": "1: stop taking inputs and open the weight memories "
                                                       "once no step is in flight; 0: resume (state reset)"},
             "soft_reset": {"bit": 1, "width": 1, "meaning": "write 1: reset the cell's state, the steps in "
-                                                            "flight and ERRORS (reads 0)"}},
+                                                            "flight and ERRORS, end a load (reads 0)"}},
                  0, "control"),
         Register("STATUS", 0x14, "r", {
-            "weights_valid": {"bit": 0, "width": 1, "meaning": "the weight memories hold a committed model"},
+            "weights_valid": {"bit": 0, "width": 1, "meaning": "the memories hold a whole model: 1 from "
+                              "configuration; 0 from a load's first memory write until a CTRL write ends the load"},
             "idle": {"bit": 1, "width": 1, "meaning": "no step in flight and no output waiting"},
             "loading": {"bit": 2, "width": 1, "meaning": "CTRL.load and idle: the weight memories are open"}},
                  STATUS_WEIGHTS_VALID, "status"),

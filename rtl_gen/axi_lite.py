@@ -91,7 +91,10 @@ class AxiLiteSlave(wiring.Component):
 
         # control state
         load = Signal()
-        weights_valid = Signal(init=1)  # the memories start with the generating model
+        # the memories start with the generating model; during a load it falls with the first
+        # memory write and only the CTRL write that ends the load sets it again (aresetn sets it:
+        # the weights are whatever the memories hold, the driver knows whether its load finished)
+        weights_valid = Signal(init=1)
         errors = Signal(DATA_BITS)
         soft = Signal()
         load_q = Signal()
@@ -109,8 +112,6 @@ class AxiLiteSlave(wiring.Component):
             m.d.sync += errors.eq(0)
         with m.Elif(error_now & (errors != (1 << DATA_BITS) - 1)):
             m.d.sync += errors.eq(errors + 1)
-        with m.If(load_q & ~load):
-            m.d.sync += weights_valid.eq(1)
         m.d.sync += soft.eq(0)
         status = Signal(DATA_BITS)
         m.d.comb += status.eq(weights_valid | (self.idle << 1) | (loading << 2))
@@ -148,9 +149,12 @@ class AxiLiteSlave(wiring.Component):
             m.d.sync += [aw_ok.eq(0), w_ok.eq(0), bvalid.eq(1), bresp.eq(wresp)]
             with m.If(w_ctrl & w_strb[0]):
                 m.d.sync += [load.eq((w_data & CTRL_LOAD) != 0), soft.eq((w_data & CTRL_SOFT_RESET) != 0)]
+                with m.If(load & ((w_data & (CTRL_LOAD | CTRL_SOFT_RESET)) == 0)):
+                    m.d.sync += weights_valid.eq(1)  # the load ends: the memories hold the new model
             with m.If(w_mem_ok):
                 m.d.sync += weights_valid.eq(0)
-        # a soft reset pulse also ends a load (the cell restarts from scratch)
+        # a soft reset pulse also ends a load (the cell restarts from scratch; weights_valid stays
+        # 0 if the memories were written)
         with m.If(soft):
             m.d.sync += load.eq(0)
 

@@ -46,6 +46,7 @@ from hadam_hw.golden import run_golden
 from hadam_hw.manifest import AXIS_PREFIX, Manifest, load_manifest
 from hadam_hw.regmap import (
     CTRL_LOAD,
+    CTRL_SOFT_RESET,
     ID_MAGIC,
     REGMAP_VERSION,
     STATUS_IDLE,
@@ -144,6 +145,13 @@ class TB:
             got = await self.read_ok(addr)
             if got != data:
                 raise CheckFailed(f"read-back of {addr:#x}: wrote {data:#010x}, read {got:#010x}")
+        # byte strobes: one byte written alone merges into the word, then the word is restored
+        addr, data = writes[0]
+        await self.axil.write(addr + 1, bytes([0xA5]))
+        merged = (data & ~0xFF00) | 0xA500
+        if (got := await self.read_ok(addr)) != merged:
+            raise CheckFailed(f"a one-byte write at {addr + 1:#x}: read {got:#010x}, expected {merged:#010x}")
+        await self.write(addr, data)
         await self.write(self.reg("CTRL"), 0)
         status = await self.read_ok(self.reg("STATUS"))
         if not status & STATUS_WEIGHTS_VALID:
@@ -207,6 +215,9 @@ async def run_test(dut) -> None:
             if ids != want:
                 raise CheckFailed(f"identity registers {ids} differ from {want}")
             report["checks"].append("identity registers")
+            await _check_bus_rules(tb)
+            report["checks"].append("read-only write SLVERR, unmapped DECERR, counted; soft reset clears ERRORS and "
+                                    "ends a load without weights_valid")
         for i, model in enumerate(models):
             label = f"model {i} ({plan['models'][i]})"
             if tb.regmap is not None:
@@ -284,3 +295,31 @@ async def _check_load_waits_for_outputs(tb: TB, model, rng, plan) -> None:
         raise CheckFailed("STATUS.loading did not come once the output was taken")
     await tb.write(tb.reg("CTRL"), 0)
     await RisingEdge(tb.clk)
+
+
+async def _check_bus_rules(tb: TB) -> None:
+    """Refusals answer their error and count; a soft reset clears the count."""
+    rm = tb.regmap
+    if (resp := await tb.write(tb.reg("ID"), 0)) != AxiResp.SLVERR:
+        raise CheckFailed(f"a write to the read-only ID answered {resp.name}")
+    hole = 4 * len(rm.registers)  # the first word past the registers
+    _, resp = await tb.read(hole)
+    if resp != AxiResp.DECERR:
+        raise CheckFailed(f"a read of the unmapped {hole:#x} answered {resp.name}")
+    if (n := await tb.read_ok(tb.reg("ERRORS"))) != 2:
+        raise CheckFailed(f"ERRORS is {n} after two refused accesses")
+    # a load cut short by a soft reset leaves weights_valid 0; only a CTRL write ending a load sets it
+    await tb.write(tb.reg("CTRL"), CTRL_LOAD)
+    while not (await tb.read_ok(tb.reg("STATUS"))) & STATUS_LOADING:
+        pass
+    base = rm.tables[0].base
+    await tb.write(base, await tb.read_ok(base))  # the same word again: the weights do not change
+    await tb.write(tb.reg("CTRL"), CTRL_SOFT_RESET)
+    if (n := await tb.read_ok(tb.reg("ERRORS"))) != 0 or await tb.read_ok(tb.reg("CTRL")) != 0:
+        raise CheckFailed(f"ERRORS is {n} after a soft reset")
+    if (st := await tb.read_ok(tb.reg("STATUS"))) & STATUS_WEIGHTS_VALID:
+        raise CheckFailed(f"STATUS {st:#x}: weights_valid after a load cut short by a soft reset")
+    await tb.write(tb.reg("CTRL"), CTRL_LOAD)
+    await tb.write(tb.reg("CTRL"), 0)
+    if not (st := await tb.read_ok(tb.reg("STATUS"))) & STATUS_WEIGHTS_VALID:
+        raise CheckFailed(f"STATUS {st:#x}: no weights_valid after a load ended by CTRL")
