@@ -258,6 +258,11 @@ class LocalBackend(Backend):
 class RayBackend(Backend):
     """Ray: each job a task with ``num_cpus``/``num_gpus``; the driver collects results and files.
 
+    Jobs are handed to Ray while the declared CPUs fit the cluster's (read again after each
+    result: nodes join and leave), so the jobs Ray holds are the ones running and a cancel
+    has little to drop; a job that needs more GPUs than the cluster has fails at once
+    instead of waiting forever.
+
     ``address``: ``"auto"`` or ``"HOST:PORT"`` joins a running cluster; ``None`` starts a
     local instance with ``cpus`` CPUs, unless Ray is already initialized in this process
     (a test, a notebook), which is then used as it is. Only an instance this backend
@@ -285,11 +290,14 @@ class RayBackend(Backend):
                 raise HadamHWError(f"cannot start or join {where}: {error_line(e)}") from None
             self._started = True
         self._remote = ray.remote(_call)
-        self._refs: dict = {}  # ObjectRef -> job
+        self._refs: dict = {}  # ObjectRef -> (job, CPUs held)
+        self._queue: deque[Job] = deque()  # held here, not in Ray's queue: "running" means running
+        self._busy = 0.0
+        self._resources = ray.cluster_resources()
 
     @property
     def capacity(self) -> float:
-        return float(self._ray.cluster_resources().get("CPU", 1))
+        return float(self._resources.get("CPU", 1))
 
     @property
     def running(self) -> int:
@@ -302,28 +310,53 @@ class RayBackend(Backend):
         return f"ray ({nodes} node{'s' if nodes != 1 else ''}, {res.get('CPU', 0):g} CPUs{gpus})"
 
     def submit(self, job: Job) -> None:
-        task = self._remote.options(num_cpus=job.resources.cpus, num_gpus=job.resources.gpus, max_retries=0)
-        self._refs[task.remote(job.fn, job.args, job.kwargs)] = job
+        self._queue.append(job)
+
+    def _start(self) -> list[JobResult]:
+        """Hand queued jobs to Ray while the cluster's CPUs allow; jobs it can never place fail here."""
+        refused = []
+        while self._queue:
+            job = self._queue[0]
+            if job.resources.gpus > self._resources.get("GPU", 0):
+                self._queue.popleft()
+                refused.append(_finish(job, (None, f"the job needs {job.resources.gpus:g} GPUs; the Ray cluster "
+                                                   f"has {self._resources.get('GPU', 0):g}", "", 0.0)))
+                continue
+            need = min(job.resources.cpus, self.capacity)
+            if self._refs and self._busy + need > self.capacity:
+                break
+            self._queue.popleft()
+            task = self._remote.options(num_cpus=job.resources.cpus, num_gpus=job.resources.gpus, max_retries=0)
+            self._refs[task.remote(job.fn, job.args, job.kwargs)] = (job, need)
+            self._busy += need
+        return refused
 
     def as_completed(self) -> Iterator[JobResult]:
         ray = self._ray
-        while self._refs:
+        while self._refs or self._queue:
+            yield from self._start()
+            if not self._refs:
+                continue
             done, _ = ray.wait(list(self._refs), num_returns=1)
             for ref in done:
-                job = self._refs.pop(ref)
+                job, need = self._refs.pop(ref)
+                self._busy -= need
                 try:
                     out = ray.get(ref)
                 except Exception as e:  # noqa: BLE001 - a lost worker or node: that job fails, not the sweep
                     out = (None, error_line(e), traceback.format_exc(), 0.0)
+                self._resources = ray.cluster_resources()  # nodes may have joined or left
                 yield _finish(job, out)
 
     def cancel(self) -> None:
+        self._queue.clear()
         for ref in list(self._refs):
             try:
                 self._ray.cancel(ref, force=True)
             except Exception:  # noqa: BLE001 - already finished
                 pass
         self._refs.clear()
+        self._busy = 0.0
 
     def close(self) -> None:
         self.cancel()

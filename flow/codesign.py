@@ -478,9 +478,11 @@ def run_codesign(grid: CodesignGrid, out_dir: str | Path, *, backend="local", ad
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir else cache_root()
     own = not isinstance(backend, Backend)
-    b = make_backend(backend, cpus=jobs, address=address, mode="processes") if own else backend
-    where = b.describe()
-    bar = _bar(len(points), show_progress, where)
+    if own:
+        b = _OnFirstJob(lambda: make_backend(backend, cpus=jobs, address=address, mode="processes"), backend)
+    else:
+        b = backend
+    bar = _bar(len(points), show_progress, b.name)
 
     def progress(s: dict) -> None:
         if bar is not None:
@@ -500,6 +502,7 @@ def run_codesign(grid: CodesignGrid, out_dir: str | Path, *, backend="local", ad
         run.stopped = "interrupted (Ctrl-C)"
         raise
     finally:
+        where = b.describe()
         if own:
             b.close()
         else:
@@ -518,6 +521,36 @@ def run_codesign(grid: CodesignGrid, out_dir: str | Path, *, backend="local", ad
     return res
 
 
+class _OnFirstJob:
+    """A backend made when the first job is submitted: a sweep with nothing left to run starts no Ray."""
+
+    def __init__(self, make: Callable, name: str) -> None:
+        self._make, self._backend, self.name = make, None, name
+
+    def submit(self, job) -> None:
+        if self._backend is None:
+            self._backend = self._make()
+        self._backend.submit(job)
+
+    def as_completed(self):
+        return self._backend.as_completed() if self._backend is not None else iter(())
+
+    @property
+    def running(self) -> int:
+        return self._backend.running if self._backend is not None else 0
+
+    def describe(self) -> str:
+        return self._backend.describe() if self._backend is not None else f"{self.name} (not started: nothing to run)"
+
+    def cancel(self) -> None:
+        if self._backend is not None:
+            self._backend.cancel()
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
 def _bar(total: int, show: bool, where: str):
     if not show:
         return None
@@ -525,7 +558,7 @@ def _bar(total: int, show: bool, where: str):
 
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="pt", desc=f"codesign on {where.split(' (')[0]}", file=sys.stderr, leave=True)
+    return tqdm(total=total, unit="pt", desc=f"codesign on {where}", file=sys.stderr, leave=True)
 
 
 # --- the command -------------------------------------------------------------------------------------

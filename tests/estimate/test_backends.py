@@ -124,6 +124,9 @@ def test_ray_backend_matches_local(tmp_path, ray_local):
         assert b.describe().startswith("ray (1 node, 2 CPUs")
         results = run_jobs(b, jobs_for(tmp_path / "ray"))
     check(results, tmp_path / "ray")
+    with make_backend("ray") as b:
+        (gpu,) = run_jobs(b, [Job("gpu", abs, (-1,), resources=Resources(cpus=1, gpus=1))])
+    assert gpu.error == "the job needs 1 GPUs; the Ray cluster has 0"
     assert ray_local.is_initialized()  # an instance the test started is left to the test
     with LocalBackend(2) as b:
         local = run_jobs(b, jobs_for(tmp_path / "local"))

@@ -89,6 +89,10 @@ def test_rerun_costs_nothing_and_a_new_folder_reuses_the_caches(tmp_path):
     assert again.table() == first.table()
     other = run(tmp_path, grid(), out="other")
     assert other.cached == 8 and other.table() == first.table()
+    # a backend named, not made: with nothing to run, no Ray instance is started
+    warm = run_codesign(grid(), tmp_path / "warm", backend="ray", cache_dir=tmp_path / "cache", opts=FAST,
+                        show_progress=False, train_fn=fake_train)
+    assert warm.backend == "ray (not started: nothing to run)" and warm.cached == 8
 
 
 def test_interrupted_sweep_resumes_with_the_missing_points_only(tmp_path):
