@@ -8,7 +8,8 @@ it; :func:`weight_writes` turns an artifact into the AXI4-Lite writes that load 
 refuses, in one message, a model whose shape does not match the design.
 
 Packing of a memory (``table`` in the JSON), lane 0 least significant: the weight source
-``M`` (the artifact's array; ``sign`` as 1 where ``u = −1``; ``C`` plus ``add``) is taken
+``M`` (the artifact's array; ``sign`` as 1 where ``u = −1``; ``C`` plus ``add``, plus
+``sign_add`` on the rows where ``u = −1``) is taken
 as ``M.T`` when ``transpose``, reshaped (row-major) to ``rows × lanes`` and written row by
 row; row ``r`` starts at word ``r·row_stride`` (``words_per_row`` rounded up to a power
 of two; the words between are holes) and occupies ``words_per_row`` words, each holding ``lanes_per_word``
@@ -84,6 +85,7 @@ class WeightTable:
     lane_bits: int
     signed: bool
     add: int = 0  # stored value = source + add (C holds the rounding half)
+    sign_add: int = 0  # ... + sign_add where u = −1 (the registered datapath folds the sign into C)
     storage: str = "ram"
     base: int = 0
 
@@ -132,20 +134,24 @@ class WeightTable:
         """The ``rows × lanes`` integers this table holds for ``model`` (not range-checked)."""
         src = {"U": model.U, "V": model.V, "C": model.C, "c": model.c,
                "sign": (np.asarray(model.sign) < 0).astype(np.int64)}[self.source]
-        a = np.asarray(src, dtype=object)
+        a = np.asarray(src, dtype=object) + self.add
+        if self.sign_add:
+            a = a + self.sign_add * (np.asarray(model.sign) < 0).astype(object)
         if self.transpose:
             a = a.T
-        return (a.reshape(self.rows, self.lanes) + self.add).astype(object)
+        return a.reshape(self.rows, self.lanes).astype(object)
 
     def to_json(self) -> dict:
         return {"name": self.name, "base": self.base, "depth": self.depth, "word_bits": DATA_BITS,
                 "storage": self.storage,
-                "table": {"source": self.source, "transpose": self.transpose, "add": self.add, "rows": self.rows,
+                "table": {"source": self.source, "transpose": self.transpose, "add": self.add,
+                          "sign_add": self.sign_add, "rows": self.rows,
                           "lanes": self.lanes, "lane_bits": self.lane_bits, "signed": self.signed,
                           "lanes_per_word": self.lanes_per_word, "words_per_row": self.words_per_row,
                           "row_stride": self.row_stride, "words_per_lane": self.words_per_lane},
                 "packing": (f"{'transpose(' + self.source + ')' if self.transpose else self.source}"
-                            f"{' + ' + str(self.add) if self.add else ''} reshaped to {self.rows} x {self.lanes}, "
+                            f"{' + ' + str(self.add) if self.add else ''}"
+                            f"{f' + {self.sign_add} where sign = -1' if self.sign_add else ''} reshaped to {self.rows} x {self.lanes}, "
                             f"row r at word r*{self.row_stride}, lane k in word k//{self.lanes_per_word} "
                             f"bits (k%{self.lanes_per_word})*{self.lane_bits}, lane 0 least significant")}
 
@@ -195,7 +201,8 @@ class Regmap:
                 name=m["name"], source=m["table"]["source"], transpose=bool(m["table"]["transpose"]),
                 rows=int(m["table"]["rows"]), lanes=int(m["table"]["lanes"]),
                 lane_bits=int(m["table"]["lane_bits"]), signed=bool(m["table"]["signed"]),
-                add=int(m["table"].get("add", 0)), storage=m.get("storage", "ram"), base=int(m["base"]))
+                add=int(m["table"].get("add", 0)), sign_add=int(m["table"].get("sign_add", 0)),
+                storage=m.get("storage", "ram"), base=int(m["base"]))
                 for m in obj["memories"])
             return cls(regs, tables, int(obj["addr_bits"]), 0, dict(obj["shape"]), int(obj["shape_hash"]),
                        str(obj["design_tag"]), int(obj["design_hash"]))
@@ -238,7 +245,9 @@ def weight_tables(model, hw) -> list[WeightTable]:
              else WeightTable("U", "U", False, G, L * n_in, p, True))
         tables = [u,
                   WeightTable("V", "V", True, G, L * n_out, p, True),
-                  WeightTable("C", "C", False, G, L, cb, True, add=half),
+                  # the registered datapath adds A·[u = −1] to C (the sign becomes a ones' complement)
+                  WeightTable("C", "C", False, G, L, cb, True, add=half,
+                              sign_add=cfg.A if getattr(S, "registered", False) else 0),
                   WeightTable("c", "c", False, 1, n_out, yc, True),
                   WeightTable("sign", "sign", False, G, L, 1, False)]
     else:  # the butterfly: whole vectors per cycle, C and the signs for every row at once
@@ -314,7 +323,7 @@ def table_words(model, rm: Regmap) -> dict[str, list[int]]:
         bad = np.argwhere((vals < lo) | (vals > hi))
         if len(bad):
             r, k = (int(i) for i in bad[0])
-            what = f"{t.source}{' + ' + str(t.add) if t.add else ''}"
+            what = f"{t.source}{' + ' + str(t.add) if t.add else ''}{' (+ A where u = -1)' if t.sign_add else ''}"
             raise RegmapError(
                 f"model {model.config.tag}: {what} = {int(vals[r, k])} (table {t.name} row {r} lane {k}) does "
                 f"not fit the design's {t.lane_bits}-bit {'signed' if t.signed else 'unsigned'} words")

@@ -24,9 +24,10 @@ from hadam_hw.regmap import (
 
 CONFIGS = [
     pytest.param(dict(arch="butterfly"), id="butterfly"),
-    pytest.param(dict(arch="sdf", lanes=4), id="sdf-l4"),
-    pytest.param(dict(arch="adder_tree", lanes=2), id="adder_tree-l2"),
-    pytest.param(dict(arch="dense", lanes=16), id="dense-l16"),
+    pytest.param(dict(arch="sdf", lanes=4, pipeline=0), id="sdf-l4-p0"),
+    pytest.param(dict(arch="sdf", lanes=4, pipeline=1), id="sdf-l4-p1"),
+    pytest.param(dict(arch="adder_tree", lanes=2, pipeline=1), id="adder_tree-l2-p1"),
+    pytest.param(dict(arch="dense", lanes=16, pipeline=0), id="dense-l16-p0"),
 ]
 
 
@@ -54,6 +55,15 @@ def _decode(model_writes: list[tuple[int, int]], mem: dict) -> np.ndarray:
     return out
 
 
+def _source(m, t: dict) -> np.ndarray:
+    """What a table holds, from the manifest's description: the source, ``sign_add`` folded in."""
+    src = {"U": m.U, "V": m.V, "C": m.C, "c": m.c, "sign": (m.sign < 0).astype(np.int64)}[t["source"]]
+    src = np.asarray(src, dtype=object)
+    if t["sign_add"]:  # C only: one value per row
+        src = src + t["sign_add"] * (m.sign < 0).astype(object)
+    return (src.T if t["transpose"] else src).reshape(t["rows"], t["lanes"])
+
+
 @pytest.mark.parametrize("kw", CONFIGS)
 @pytest.mark.parametrize("onehot", [False, True], ids=["dense_in", "onehot"])
 def test_writes_decode_to_the_model_from_the_manifest_description_alone(kw, onehot):
@@ -62,12 +72,8 @@ def test_writes_decode_to_the_model_from_the_manifest_description_alone(kw, oneh
     rm = design_regmap(m, _hw(**kw)).to_json()
     writes = weight_writes(m, json.loads(json.dumps(rm)))  # a driver elsewhere has only the JSON
     assert len({a for a, _ in writes}) == len(writes) and all(0 <= d < 2**32 for _, d in writes)
-    sources = {"U": m.U, "V": m.V, "C": m.C, "c": m.c, "sign": (m.sign < 0).astype(np.int64)}
     for mem in rm["memories"]:
-        t = mem["table"]
-        src = np.asarray(sources[t["source"]], dtype=object)
-        want = (src.T if t["transpose"] else src).reshape(t["rows"], t["lanes"])
-        np.testing.assert_array_equal(_decode(writes, mem), want, err_msg=mem["name"])
+        np.testing.assert_array_equal(_decode(writes, mem), _source(m, mem["table"]), err_msg=mem["name"])
     inside = [any(m["base"] <= a < m["base"] + 4 * m["depth"] for m in rm["memories"]) for a, _ in writes]
     assert all(inside)
 
@@ -113,7 +119,7 @@ def test_runtime_weights_need_the_axi_interface():
     with pytest.raises(ConfigError, match="need interface 'axis'"):
         HardwareConfig(weights="runtime").check_top()
     assert HardwareConfig(interface="axis", weights="runtime").tag.endswith("-axis-rw")
-    assert HardwareConfig().tag == "butterfly-l1-p0"  # defaults keep the old tags
+    assert HardwareConfig(pipeline=0).tag == "butterfly-l1-p0"  # defaults keep the old tags
 
 
 def test_load_model_follows_the_protocol():
