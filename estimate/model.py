@@ -137,7 +137,10 @@ def predict_from_resources(res, cal: Calibration) -> AnalyticEstimate:
 
 def predict(model: HadamModel, hw: HardwareConfig, target: str, *, calibration: Calibration | None = None) -> AnalyticEstimate:
     """LUTs, FFs, DSPs, block RAMs and the exact timing of ``model`` built as ``hw`` on ``target``."""
+    from estimate.interface import interface_components
     from estimate.resources import resources
 
     cal = calibration or load_calibration(target)
-    return predict_from_resources(resources(model, hw, target), cal)
+    res = resources(model, hw, target)
+    res.components.extend(interface_components(model, hw, target))  # runtime weights: RAMs, AXI4-Lite
+    return predict_from_resources(res, cal)
