@@ -14,6 +14,10 @@ the constant ``A`` costs, SPEC §6), and two references:
 * the **adder lower bound** (``d·log2 b`` FWHT adders, their bits divided by the cycles per
   step: :mod:`estimate.bounds`), against the total and against the recurrence's
   share of the analytic breakdown.
+
+A design with runtime weights (``weights: "runtime"``) also gets the same design with baked
+weights beside it (``rep["baked"]``): what the weight RAMs, the shape's wider datapath and
+the AXI4-Lite slave cost.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from hadam_hw.config import Arch, HardwareConfig
+from hadam_hw.config import Arch, HardwareConfig, Weights
 from hadam_hw.errors import HadamHWError
 from hadam_hw.model import HadamModel
 
@@ -159,6 +163,12 @@ def estimate(model: HadamModel, hw: HardwareConfig, target: str, *, fast: bool =
         rep["dense"] = {"lanes": dhw.lanes, "cycles_per_step": dp, "matched": how, **base}
         rep["luts_vs_dense"] = rep["luts"] / base["luts"]
         rep["area_time_vs_dense"] = (rep["luts"] * S.cycles_per_step) / (base["luts"] * dp)
+    if hw.weights is Weights.RUNTIME:
+        sub = estimate(model, hw.replace(weights=Weights.BAKED), target, fast=fast, flow=flow, flags=flags,
+                       cache_dir=cache_dir, baseline=False, artifact_sha256=artifact_sha256)
+        rep["baked"] = {k: sub[k] for k in ("luts", "ffs", "dsps", "brams", "source", "hardware")}
+        rep["luts_vs_baked"] = rep["luts"] / sub["luts"]
+    rep["interface"], rep["weights"] = hw.interface.value, hw.weights.value
     return rep
 
 
@@ -263,6 +273,10 @@ def format_report(rep: dict) -> str:
         d = rep["dense"]
         lines.append(f"  dense baseline    {_f(d['luts']):>10}   LUTs ({d['source']}; {d['matched']}): "
                      f"×{rep['luts_vs_dense']:.2f} LUTs, ×{rep['area_time_vs_dense']:.2f} area·time")
+    if "baked" in rep:
+        k = rep["baked"]
+        lines.append(f"  baked weights     {_f(k['luts']):>10}   LUTs, {_f(k['ffs'])} FFs, {_f(k['brams'])} block RAM, "
+                     f"{_f(k['dsps'])} DSP ({k['hardware']}, {k['source']}): runtime weights ×{rep['luts_vs_baked']:.2f} LUTs")
     b = rep["bound"]
     extra = f", recurrence alone ×{rep['recurrence_vs_bound']:.2f}" if rep.get("recurrence_vs_bound") else ""
     lines.append(f"  adder lower bound {b['luts']:>10,.0f}   LUTs ({b['adders_per_step']:,} adders of the FWHT per "
