@@ -126,7 +126,9 @@ def generate(model: HadamModel, hw: HardwareConfig, out_dir: str | os.PathLike, 
     out = Path(out_dir)
     dest = out / "manifest.json"
     cached = verilog.parent / "manifest.json"
-    if dest.is_file() and (out / verilog.name).is_file() and dest.read_bytes() == cached.read_bytes():
+    here = out / verilog.name
+    if dest.is_file() and here.is_file() and dest.read_bytes() == cached.read_bytes() \
+            and here.read_bytes() == verilog.read_bytes():  # a generator change can leave the manifest alike
         return dest
     for src in sorted(verilog.parent.iterdir(), key=lambda p: p.name == "manifest.json"):  # manifest last
         if src.is_file():
