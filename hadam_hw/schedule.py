@@ -23,9 +23,17 @@ one cycle ahead of its use, so synthesis may put it in block RAM instead of logi
   the output head over ``n_out`` (one output per cycle, a ``hidden``-input adder tree).
   Either can set ``cycles_per_step``; the breakdown says which.
 
-``pipeline = K`` places a register after every ``K`` adder levels (or butterfly stages) of
-the recurrence datapath and of the butterfly's head tree; with ``K > 0`` the row-serial
-projection output and the head input are registered too. ``K = 0`` is combinational.
+``pipeline = 0`` is the minimal-latency design: combinational datapaths, every table read
+one cycle ahead of its use and used straight from the memory's output.
+
+``pipeline = K > 0`` in the row-serial architectures is the **registered** design, built to
+run at the FPGA's own clock (see :func:`registered_serial_schedule`): a register after every
+``K`` adder levels (or SDF stages) in every sum of the cell, every table read through an
+output register after the memory (block RAM friendly: nothing but a flip-flop follows the
+RAM's slow clock-to-out), products built as gated shifted rows (no inferred multiplier),
+the sign of ``A·sign·r`` folded into the operand (ones' complement) and the constant table,
+``B·v + C`` computed inside the projection's sum, and the clamp an overflow test on the top
+bits with relu merged. In the butterfly ``K`` keeps its meaning of stage registers only.
 """
 
 from __future__ import annotations
@@ -49,6 +57,14 @@ __all__ = [
     "MAX_PORT_WIDTH",
     "MAX_ROM_BITS",
     "SERIAL_ARCHS",
+    "TABLE_READ_LATENCY",
+    "STATE_READ_LATENCY",
+    "registered_tree_latency",
+    "registered_sdf_latency",
+    "registered_projection_leaves",
+    "registered_final_add_latency",
+    "registered_serial_schedule",
+    "event_offsets",
 ]
 
 MAX_PORT_WIDTH = 65536  # bits of one stream payload; beyond this simulators choke
@@ -76,6 +92,51 @@ def adder_tree_levels(block: int) -> int:
 def dense_levels(hidden: int, block: int) -> int:
     """Adder levels of one generic ternary row: ``log2 d`` leaves plus the correction."""
     return ceil_log2(hidden) + (1 if block > 1 else 0)
+
+
+# registered design: a table (weights, constants) is read in two registered stages kept in logic
+# (16-word sub-tables, then the sub-table chosen): an inferred block RAM has no output register
+# and its clock-to-out alone caps ECP5 near 149 MHz. The SDF's state memory (distributed RAM) is
+# read through its read register and a second register that zeroes it for `first`
+TABLE_READ_LATENCY = 2
+STATE_READ_LATENCY = 2
+
+
+def registered_tree_latency(leaves: int, pipeline: int) -> int:
+    """Registers of a registered sum of ``leaves`` operands: one after every ``pipeline``
+    levels of its balanced binary tree and one at its root (0 for a single operand)."""
+    levels = ceil_log2(leaves) if leaves > 1 else 0
+    return 0 if levels == 0 else -(-levels // pipeline)
+
+
+def registered_sdf_latency(block: int, lanes: int, pipeline: int) -> int:
+    """The registered SDF: its delay lines plus a register after every ``pipeline`` stages and
+    after the last one."""
+    return sdf_delay_cycles(block, lanes) + registered_tree_latency(block, pipeline)
+
+
+def registered_projection_leaves(model: HadamModel, lanes: int) -> tuple[int, int]:
+    """``(leaves of the first sum, leaves of the second sum or 0)`` of the registered input
+    projection ``w = B·v + C'`` per lane: dense inputs give ``n_in·p`` gated product rows, and
+    a power-of-two ``B`` shifts them so that ``C'`` joins the same sum; otherwise ``v`` is
+    summed first and ``B``'s signed digits and ``C'`` form a second sum (onehot: ``v`` is a
+    table column, only the second sum is left)."""
+    from hadam_hw.fixedpoint import csd
+
+    cfg = model.config
+    nB = len(csd(cfg.B))
+    if model.onehot:
+        return nB + 1, 0
+    rows = cfg.n_in * cfg.weight_bits
+    return (rows + 1, 0) if nB == 1 else (rows, nB + 1)
+
+
+def registered_final_add_latency(model: HadamModel, pipeline: int) -> int:
+    """``z = Σ_digits ±(r XOR n) << s + w`` (a registered sum of ``digits(A) + 1`` operands),
+    then the clamp and relu register."""
+    from hadam_hw.fixedpoint import csd
+
+    return registered_tree_latency(len(csd(model.config.A)) + 1, pipeline) + 1
 
 
 def sdf_delay_cycles(block: int, lanes: int) -> int:
@@ -109,6 +170,9 @@ class Schedule:
     y_fifo_depth: int
     h_fifo_depth: int
     last_event_offset: int  # the latest window start, cycles after the handshake
+    registered: bool = False  # the registered row-serial design (pipeline > 0)
+    final_latency: int = 0  # registered: r -> h/relu registers, cycles
+    table_latency: int = 1  # cycles from a table's address to its data in use
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -158,6 +222,8 @@ def check_hardware(model: HadamModel, hw: HardwareConfig) -> None:
 def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
     """The exact schedule of the cell for ``model`` built as ``hw`` (validates first)."""
     check_hardware(model, hw)
+    if hw.pipeline > 0 and hw.arch in SERIAL_ARCHS:
+        return registered_serial_schedule(model, hw)
     cfg = model.config
     d, b, K = cfg.hidden, cfg.block, hw.pipeline
     onehot = cfg.input_mode is InputMode.ONEHOT
@@ -222,6 +288,99 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
         cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
         y_fifo_depth=y_depth, h_fifo_depth=h_depth, last_event_offset=token,
     )
+
+
+def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
+    """The registered row-serial design (``adder_tree``, ``dense``, ``sdf`` with ``pipeline = K > 0``).
+
+    Row group ``g`` of a step flows, in cycles after the handshake:
+
+    * state in: ``read + g`` (adder tree / dense: the state register, with the row's sign
+      flips or table row registered one cycle ahead; SDF: the state memory, distributed RAM,
+      read two cycles ahead through its read register and a register zeroed for ``first``);
+    * ``r`` out of the datapath: ``final = read + rec_latency + g``;
+    * the projection ``w = B·v + C'`` arrives at the same cycle: its tables (two registered
+      stages in logic, ``table_latency`` = 2) are addressed at ``proj = final − proj_latency``,
+      ``x`` latched just before the products need it;
+    * ``h`` and ``relu`` registered: ``head = final + final_latency + g``; the state is written
+      back (SDF: row by row into the memory; otherwise all rows at once after the last);
+    * the head's product rows are summed (``head_latency`` registers, counting the
+      accumulator) and accumulated; ``y`` leaves the accumulator register after the last row.
+
+    The loop (state read to state written) sets ``cycles_per_step`` when it is longer than
+    the ``G`` row groups of a step; the SDF's read port is not transparent, so its write
+    comes strictly before the next step's read address.
+    """
+    cfg = model.config
+    d, b, K = cfg.hidden, cfg.block, hw.pipeline
+    onehot = cfg.input_mode is InputMode.ONEHOT
+    L = hw.lanes
+    G = d // L
+    RL = TABLE_READ_LATENCY
+    if hw.arch is Arch.SDF:
+        lrec = registered_sdf_latency(b, L, K)
+        read_lead = STATE_READ_LATENCY  # state memory address two cycles ahead
+    elif hw.arch is Arch.ADDER_TREE:
+        lrec = registered_tree_latency(1 << adder_tree_levels(b), K)
+        read_lead = 1  # the row's sign flips registered one cycle ahead
+    else:
+        lrec = registered_tree_latency(1 << dense_levels(d, b), K)
+        read_lead = 1  # the row's coefficients read (logic table, registered) one cycle ahead
+    first_sum, second_sum = registered_projection_leaves(model, L)
+    lp = RL + registered_tree_latency(first_sum, K) + registered_tree_latency(second_sum, K)
+    lf = registered_final_add_latency(model, K)
+    lh = registered_tree_latency(L * cfg.weight_bits, K) + 1  # product rows, then the accumulator
+    # windows are registered counters started by a registered pulse one cycle ahead (every
+    # event at offset >= 1: none hangs off the handshake itself); the onehot token is latched
+    # one cycle before the table address uses it
+    read = 2 + read_lead
+    proj_min = 3 if onehot else 2
+    final = max(read + lrec, proj_min + lp, 2 + RL)
+    read = final - lrec
+    proj = final - lp
+    head = final + lf
+    h_push = head + G - 1
+    y_push = head + lh + G - 1  # the accumulator holds y the cycle after the last row's sum
+    if hw.arch is Arch.SDF:
+        rec = max(G, (head - (read - STATE_READ_LATENCY)) + 1)
+    else:
+        rec = max(G, lrec + lf + G)
+    parts = {"recurrence": rec, "input_projection": G, "output_head": G}
+    P = max(parts.values())
+    set_by = next(k for k in ("recurrence", "input_projection", "output_head") if parts[k] == P)
+    # x is latched at proj + RL − 1 (or the token at proj − 1): inside [1, P] after its handshake
+    assert 1 <= (proj - 1 if onehot else proj + RL - 1) <= P, (proj, P)
+    ly = y_push + 1
+    lh_stream = h_push + 1
+    return Schedule(
+        arch=hw.arch.value, serial=True, lanes=L, groups=G, pipeline=K,
+        rec_latency=lrec, proj_latency=lp, head_latency=lh, read_offset=read, proj_offset=proj,
+        final_offset=final, head_offset=head, h_push_offset=h_push, y_push_offset=y_push,
+        cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
+        y_fifo_depth=ly // P + 1, h_fifo_depth=lh_stream // P + 1, last_event_offset=y_push,
+        registered=True, final_latency=lf, table_latency=RL,
+    )
+
+
+def event_offsets(S: Schedule) -> list[int]:
+    """The step events the cell builds (cycles after the handshake; 0 is the handshake):
+    window starts and their lead cycles, latches and pushes. The RTL generates exactly these
+    and the resource model counts their delay chains from the same list."""
+    if S.registered:
+        RL = S.table_latency
+        state_lead = STATE_READ_LATENCY if S.arch == Arch.SDF.value else 1
+        offs = {S.read_offset - state_lead - 1, S.read_offset - state_lead, S.read_offset - 1, S.proj_offset - 1,
+                S.proj_offset + RL - 1, S.final_offset - RL - 1, S.head_offset - RL - 1, S.head_offset - 1,
+                S.head_offset + S.head_latency - 1, S.h_push_offset, S.y_push_offset}
+        assert min(offs) >= 1, sorted(offs)  # registered pulses only, never the handshake itself
+    elif S.serial:
+        offs = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
+                S.final_offset - 1, S.head_offset, S.head_offset - 1}
+    else:
+        offs = {0, 1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
+                S.head_offset + S.head_latency}
+    assert min(offs) >= 0, sorted(offs)
+    return sorted(offs)
 
 
 def output_every_step(model: HadamModel) -> bool:

@@ -30,6 +30,9 @@ __all__ = [
     "fit",
     "cat_lanes",
     "bits_to_ints",
+    "registered_sum",
+    "gated_rows",
+    "overflow_clamp",
 ]
 
 
@@ -41,13 +44,24 @@ class WidthLog(dict):
 
 
 class Term:
-    """A signed Amaranth value together with the exact interval of what it can hold."""
+    """A signed Amaranth value together with the exact interval of what it can hold.
 
-    __slots__ = ("value", "interval")
+    ``negate=True``: the term contributes ``−value`` (``interval`` is that contribution's);
+    a sum subtracts it in its own adder instead of negating it first (a negation of its own
+    is a second carry chain in the cycle).
+    """
 
-    def __init__(self, value, interval: Interval):
+    __slots__ = ("value", "interval", "negate")
+
+    def __init__(self, value, interval: Interval, negate: bool = False):
         self.value = value
         self.interval = interval
+        self.negate = negate
+
+    @property
+    def signed_value(self):
+        """What the term contributes, as a value (a negation where ``negate``)."""
+        return -self.value if self.negate else self.value
 
     @property
     def width(self) -> int:
@@ -84,17 +98,23 @@ def sum_tree(m: Module, terms: Sequence[Term], *, pipeline: int, name: str,
         for i in range(0, len(level) - 1, 2):
             a, b = level[i], level[i + 1]
             iv = a.interval + b.interval
-            s = sig(iv, f"{name}_l{depth}_{i // 2}")
-            m.d.comb += s.eq(a.value + b.value)
-            nxt.append(Term(s, iv))
+            neg = a.negate and b.negate  # −a − b: keep the magnitude a + b, still to subtract
+            s = sig(-iv if neg else iv, f"{name}_l{depth}_{i // 2}")
+            if a.negate == b.negate:
+                m.d.comb += s.eq(a.value + b.value)
+            elif b.negate:
+                m.d.comb += s.eq(a.value - b.value)
+            else:
+                m.d.comb += s.eq(b.value - a.value)
+            nxt.append(Term(s, iv, neg))
         if len(level) % 2:
             nxt.append(level[-1])
         if pipeline and depth % pipeline == 0:
             regd = []
             for j, t in enumerate(nxt):
-                r = sig(t.interval, f"{name}_r{depth}_{j}")
+                r = sig(-t.interval if t.negate else t.interval, f"{name}_r{depth}_{j}")
                 m.d.sync += r.eq(t.value)
-                regd.append(Term(r, t.interval))
+                regd.append(Term(r, t.interval, t.negate))
             nxt = regd
             regs += 1
         if log is not None:
@@ -151,8 +171,66 @@ def bits_to_ints(bits) -> list[int]:
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
+def registered_sum(m: Module, terms: Sequence[Term], *, pipeline: int, name: str,
+                   log: WidthLog | None = None, log_as: str | None = None) -> tuple[Term, int]:
+    """:func:`sum_tree` with a register after every ``pipeline`` levels **and** at the root
+    (a single term passes through unregistered); returns ``(sum, registers)``, the registers
+    being :func:`hadam_hw.schedule.registered_tree_latency`."""
+    if pipeline < 1:
+        raise ValueError(f"a registered sum needs pipeline >= 1, not {pipeline}")
+    tot, regs = sum_tree(m, terms, pipeline=pipeline, name=name, log=log, log_as=log_as)
+    if tot.negate:  # only when every operand is subtracted; no sum of the cell is like that
+        raise ValueError(f"{name}: a registered sum needs an operand that is added")
+    levels = max(0, (len(terms) - 1).bit_length())
+    if levels and levels % pipeline:
+        r = sig(tot.interval, f"{name}_root")
+        m.d.sync += r.eq(tot.value)
+        tot, regs = Term(r, tot.interval), regs + 1
+    return tot, regs
+
+
+def gated_rows(x: Term, weight_bits: Sequence, name: str) -> list[Term]:
+    """The partial-product rows of ``w · x`` for a two's complement weight given as its bits
+    (``weight_bits[j]``, least significant first; each a 1-bit value or a Python int 0/1):
+    row ``j`` is ``x << j`` gated by bit ``j``, the top row negative. Summing the rows gives the
+    exact product without an inferred multiplier (which would cost a slow DSP path)."""
+    p = len(weight_bits)
+    rows = []
+    for j, bit in enumerate(weight_bits):
+        neg = j == p - 1  # the sign bit's row is subtracted by the sum (Term.negate)
+        shifted = x.interval.scale(1 << j)
+        if neg:
+            shifted = -shifted
+        iv = shifted.union(Interval(0, 0))
+        if isinstance(bit, int):  # a bit constant over the table: a plain or an empty row
+            if bit:
+                rows.append(Term(x.value << j, shifted, neg))
+            else:
+                rows.append(Term(Const(0, 1), Interval(0, 0)))  # kept: the sum's shape sets its latency
+            continue
+        rows.append(Term(Mux(bit, x.value << j, 0), iv, neg))
+    return rows
+
+
+def overflow_clamp(zs: Value, lo: int, hi: int, width: int) -> tuple[Value, Value]:
+    """``clamp(zs, lo, hi)`` for ``[lo, hi]`` the full signed ``width``-bit range, as an
+    overflow test on the top bits (all equal to the sign: no overflow) instead of two
+    comparators; returns ``(h, relu)`` expressions with relu merged into the same selection."""
+    n = len(zs)
+    if n <= width:
+        h = zs
+        relu = Mux(zs[-1], 0, zs)
+        return h, relu
+    top = zs[width - 1:]
+    ovf = ~((top == 0) | (top == (1 << (n - width + 1)) - 1))
+    neg = zs[-1]
+    h = Mux(ovf, Mux(neg, lo, hi), zs[:width].as_signed())
+    relu = Mux(neg, 0, Mux(ovf, hi, zs[:width - 1]))
+    return h, relu
+
+
 def rom(m: Module, name: str, words: Sequence[int], width: int, addr: Value, *,
-        domain: str = "comb", en: Value | None = None) -> Value:
+        domain: str = "comb", en: Value | None = None, attrs: dict | None = None) -> Value:
     """A read-only table of ``words`` (``width`` bits each) read at ``addr``.
 
     ``domain="comb"``: asynchronous read (distributed ROM / logic); ``"sync"``: the data
@@ -162,7 +240,7 @@ def rom(m: Module, name: str, words: Sequence[int], width: int, addr: Value, *,
     words = list(words)
     if len(words) == 1:
         return Const(words[0], unsigned(width))
-    mem = memory.Memory(shape=unsigned(width), depth=len(words), init=words)
+    mem = memory.Memory(shape=unsigned(width), depth=len(words), init=words, attrs=attrs)
     m.submodules[name] = mem
     port = mem.read_port(domain=domain)
     m.d.comb += port.addr.eq(addr)

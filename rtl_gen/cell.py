@@ -12,6 +12,13 @@ Per row ``i`` the final add is ``z = A·sign_i·r_i + B·v_i + (C_i + 2^(F−1))
 they are powers of two and canonical-signed-digit shift-and-add otherwise. The output head
 is ``y = V·relu(h) + c`` exactly (no requantization).
 
+With ``pipeline > 0`` the row-serial architectures are the **registered** design
+(:func:`hadam_hw.schedule.registered_serial_schedule`, ``docs/architectures.md``): every sum
+registered every ``pipeline`` levels and at its root, tables as synchronous ROMs in logic,
+products as gated rows, the final add of :mod:`rtl_gen.final_add` (ones' complement sign,
+``B·v + C'`` from the projection, overflow clamp), registered windows, events and
+``x.ready``; the minimal-latency design (``pipeline = 0``) is unchanged.
+
 Choices worth knowing: ``first`` zeroes the state the step reads, and so does the first
 step after reset (whatever its flag says); the output head's window is reserved every
 step in ``last_step`` mode too, so ``cycles_per_step`` never depends on where sequences
@@ -22,16 +29,16 @@ id in onehot mode reads an undefined ROM word (the golden model refuses such inp
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, fifo, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hadam_hw.config import Arch, HardwareConfig, OutputMode
-from hadam_hw.fixedpoint import Interval
+from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.hadamard import block_hadamard
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
-from hadam_hw.schedule import ceil_log2, make_schedule
+from hadam_hw.schedule import STATE_READ_LATENCY, ceil_log2, event_offsets, make_schedule
 from hadam_hw.widths import derive_widths
 
 from .arith import (
@@ -39,8 +46,10 @@ from .arith import (
     WidthLog,
     cat_lanes,
     const_mul,
+    gated_rows,
     lane,
     pack_words,
+    registered_sum,
     rom,
     saturate,
     sig,
@@ -48,6 +57,7 @@ from .arith import (
 )
 from .butterfly import ButterflyFWHT
 from .dense_matvec import DenseTernaryMatVec
+from .final_add import RegisteredFinalAdd
 from .sdf import SDFButterfly
 from .sign_flip_adder_tree import SignFlipAdderTree
 
@@ -98,6 +108,27 @@ class _Window:
         return Mux(self.start, value, reg)
 
 
+class _RegWindow:
+    """A run of ``length`` cycles starting the cycle after a one-cycle ``lead`` pulse, with its
+    index and activity held in registers (they drive table addresses and wide enables)."""
+
+    def __init__(self, m: Module, name: str, lead, length: int):
+        self.length = length
+        if length == 1:
+            self.active = Signal(name=f"{name}_active")
+            m.d.sync += self.active.eq(lead)
+            self.idx = Const(0, 1)
+            return
+        self.active = Signal(name=f"{name}_active")
+        self.idx = Signal(range(length), name=f"{name}_idx")
+        with m.If(lead):
+            m.d.sync += [self.active.eq(1), self.idx.eq(0)]
+        with m.Elif(self.active):
+            m.d.sync += self.idx.eq(self.idx + 1)
+            with m.If(self.idx == length - 1):
+                m.d.sync += self.active.eq(0)
+
+
 class _StepEvents:
     """One-cycle pulses at fixed offsets after each handshake, with the step's flags.
 
@@ -107,7 +138,7 @@ class _StepEvents:
     registers. ``first``/``last`` are valid on the cycle of the pulse.
     """
 
-    def __init__(self, m: Module, P: int, pulse, first, last, offsets):
+    def __init__(self, m: Module, P: int, pulse, first, last, offsets, registered: bool = False):
         self._ev = {0: (pulse, first, last)}
         prev = 0
         for o in sorted(set(offsets) - {0}):
@@ -124,6 +155,20 @@ class _StepEvents:
                 armed = Signal(name=f"ev{o}_armed")
                 ff, fl = Signal(name=f"ev{o}_first"), Signal(name=f"ev{o}_last")
                 fire = Signal(name=f"ev{o}")
+                if registered:  # the pulse is a register: it drives wide enables and resets
+                    due = Signal(name=f"ev{o}_due")
+                    m.d.comb += due.eq(armed & (cnt == 1))
+                    m.d.sync += fire.eq(due)
+                    with m.If(p):
+                        m.d.sync += [cnt.eq(delta - 1), armed.eq(1), ff.eq(f), fl.eq(la)]
+                    with m.Elif(due):
+                        m.d.sync += armed.eq(0)
+                    with m.Elif(armed):
+                        m.d.sync += cnt.eq(cnt - 1)
+                    p, f, la = fire, ff, fl
+                    self._ev[o] = (p, f, la)
+                    prev = o
+                    continue
                 m.d.comb += fire.eq(armed & (cnt == 0))
                 with m.If(p):
                     m.d.sync += [cnt.eq(delta - 1), armed.eq(1), ff.eq(f), fl.eq(la)]
@@ -217,18 +262,34 @@ class HadamRNNCell(wiring.Component):
         every_step = cfg.output is OutputMode.EVERY_STEP
 
         # handshake: at most one x per P cycles, and only with room for its outputs
+        # (registered design: x.ready comes straight from flip-flops holding next cycle's answer)
         accept = Signal()
         busy_ok = Const(1, 1)
         if P > 1:
             busy = Signal(range(P))
-            m.d.sync += busy.eq(Mux(accept, P - 1, Mux(busy != 0, busy - 1, 0)))
-            busy_ok = busy == 0
+            busy_next = Mux(accept, P - 1, Mux(busy != 0, busy - 1, 0))
+            m.d.sync += busy.eq(busy_next)
+            if S.registered:  # next cycle's busy == 0, without a compare behind the handshake
+                busy_ok = Signal(init=1, name="busy_zero")
+                m.d.sync += busy_ok.eq(~accept & (busy <= 1))
+            else:
+                busy_ok = busy == 0
+
+        def credit(depth: int, put, take, name: str):
+            """Room in an output buffer of ``depth`` for one more step's output."""
+            used = Signal(range(depth + 1), name=f"{name}_used")
+            used_next = used + put - take
+            m.d.sync += used.eq(used_next)
+            if not S.registered:
+                return used < depth
+            ok = Signal(init=1, name=f"{name}_room")
+            m.d.sync += ok.eq(used_next < depth)
+            return ok
+
         m.submodules.y_fifo = yf = fifo.SyncFIFO(width=len(self.y.payload.as_value()), depth=S.y_fifo_depth)
-        y_used = Signal(range(S.y_fifo_depth + 1))
         y_out = self.y.valid & self.y.ready
         makes_y = Const(1, 1) if every_step else self.x.payload.last
-        m.d.sync += y_used.eq(y_used + (accept & makes_y) - y_out)
-        room = y_used < S.y_fifo_depth
+        room = credit(S.y_fifo_depth, accept & makes_y, y_out, "y")
         m.d.comb += [
             self.y.payload.eq(yf.r_data),
             self.y.valid.eq(yf.r_rdy),
@@ -237,10 +298,8 @@ class HadamRNNCell(wiring.Component):
         hf = None
         if self.hw.expose_state:
             m.submodules.h_fifo = hf = fifo.SyncFIFO(width=len(self.h.payload.as_value()), depth=S.h_fifo_depth)
-            h_used = Signal(range(S.h_fifo_depth + 1))
             h_out = self.h.valid & self.h.ready
-            m.d.sync += h_used.eq(h_used + accept - h_out)
-            room = room & (h_used < S.h_fifo_depth)
+            room = room & credit(S.h_fifo_depth, accept, h_out, "h")
             m.d.comb += [
                 self.h.payload.eq(hf.r_data),
                 self.h.valid.eq(hf.r_rdy),
@@ -255,25 +314,25 @@ class HadamRNNCell(wiring.Component):
             m.d.sync += fresh.eq(0)
         first_in = self.x.payload.first | fresh
         x_reg = Signal(self.x.payload.shape())
-        with m.If(accept):
+        # registered design: x_reg follows x while the cell is ready (its enable is then a
+        # register, not the handshake): after a handshake ready drops for cycles_per_step − 1
+        # cycles, so x_reg holds the accepted x at offsets 1 … cycles_per_step as before
+        with m.If(self.x.ready if S.registered else accept):
             m.d.sync += [x_reg.eq(self.x.payload), x_reg.first.eq(first_in)]
 
         # the step's events (window starts) and its flags, at fixed offsets from the handshake;
         # tables are read synchronously, so their windows start one cycle ahead of the use
-        if S.serial:
-            offsets = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
-                       S.final_offset - 1, S.head_offset, S.head_offset - 1}
-        else:
-            offsets = {0, 1, 1 + S.proj_latency, S.read_offset, S.final_offset, S.head_offset,
-                       S.head_offset + S.head_latency}
-        self._ev = _StepEvents(m, P, accept, first_in, self.x.payload.last, offsets)
+        offsets = set(event_offsets(S))
+        self._ev = _StepEvents(m, P, accept, first_in, self.x.payload.last, offsets, registered=S.registered)
         self._windows: dict[tuple[int, int], _Window] = {}
         self._m = m
         self._x_reg = x_reg
         self._every_step = every_step
         self._yf, self._hf = yf, hf
 
-        if S.serial:
+        if S.registered:
+            self._elaborate_registered_serial(m)
+        elif S.serial:
             self._elaborate_serial(m)
         else:
             self._elaborate_parallel(m)
@@ -542,4 +601,243 @@ class HadamRNNCell(wiring.Component):
         m.d.comb += [
             self._yf.w_en.eq(cw.is_last & (Const(1, 1) if self._every_step else last_y)),
             self._yf.w_data.eq(Cat(cat_lanes([*ybuf, yj], wy), last_y)),
+        ]
+
+    # --- the registered row-serial design (pipeline > 0) -------------------------------------
+    def _reg_window(self, start: int, length: int) -> _RegWindow:
+        """The registered window of ``length`` cycles from ``start`` (its lead pulse at ``start − 1``)."""
+        key = ("reg", start, length)
+        if key not in self._windows:
+            self._windows[key] = _RegWindow(self._m, f"rw{start}_{length}", self._ev.pulse(start - 1), length)
+        return self._windows[key]
+
+    def _table(self, m: Module, name: str, rows: np.ndarray, lane_width: int, addr, *, signed_lanes=True):
+        """A table of ``rows`` (``(words, lanes)`` integers) read at ``addr`` in two registered
+        stages (``table_latency`` = 2), kept in logic: 16-word sub-tables (one LUT per bit)
+        addressed by the low four address bits, registered, then the sub-table chosen by the
+        registered high bits, registered. No block RAM (an inferred one has no output
+        register: its clock-to-out alone caps the clock) and no deep decoder on a wide,
+        high-fan-out address. Returns the lanes as values and the word."""
+        rows = np.asarray(rows, dtype=np.int64)
+        words = pack_words(rows.tolist(), lane_width)
+        n = rows.shape[1]
+        width = n * lane_width
+        if len(words) == 1:
+            word = Const(words[0], unsigned(width))
+            return [lane(word, i, lane_width, signed_lanes) for i in range(n)], word
+        sub = 16
+        addr = Value.cast(addr)
+        if len(words) <= sub:
+            first = rom(m, f"{name}0", words, width, addr, domain="sync", attrs={"rom_style": "logic"})
+            word = Signal(width, name=f"{name}_q")
+            m.d.sync += word.eq(first)
+        else:
+            lo, hi = addr[:4], addr[4:]
+            parts = []
+            for k in range(0, len(words), sub):
+                chunk = words[k:k + sub]
+                parts.append(rom(m, f"{name}{k // sub}", chunk, width, lo[:max(1, ceil_log2(len(chunk)))],
+                                 domain="sync", attrs={"rom_style": "logic"}))
+            hi_q = Signal(len(hi), name=f"{name}_hi")
+            m.d.sync += hi_q.eq(hi)
+            word = Signal(width, name=f"{name}_q")
+            m.d.sync += word.eq(Array(parts)[hi_q])
+        return [lane(word, i, lane_width, signed_lanes) for i in range(n)], word
+
+    def _elaborate_registered_serial(self, m: Module) -> None:
+        S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
+        d, b, L, G, sb, p, K = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits, hw.pipeline
+        ev, RL = self._ev, S.table_latency
+        read, proj, final, head = S.read_offset, S.proj_offset, S.final_offset, S.head_offset
+
+        # --- recurrence: the state in, r out at `final` ----------------------------------------
+        state = None
+        if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
+            if hw.arch is Arch.ADDER_TREE:
+                dp = SignFlipAdderTree(hidden=d, block=b, lanes=L, in_width=sb, pipeline=K, registered=True)
+            else:
+                dp = DenseTernaryMatVec(matrix=block_hadamard(d, b), lanes=L, in_width=sb, pipeline=K,
+                                        registered=True)
+            m.submodules.recurrence = dp
+            state = Signal(d * sb, name="state")
+            m.d.comb += [dp.h.eq(state), dp.row.eq(self._reg_window(read - 1, G).idx)]
+            r_out = dp.r
+        else:
+            dp = SDFButterfly(block=b, lanes=L, in_width=sb, pipeline=K, registered=True)
+            m.submodules.recurrence = dp
+            SR = STATE_READ_LATENCY
+            zero = Signal(name="state_zero")  # this step reads h = 0 (first, or fresh after reset)
+            with m.If(ev.pulse(read - SR)):
+                m.d.sync += zero.eq(ev.first(read - SR))
+            q = Signal(L * sb, name="state_q")  # after the memory's read register, cleared for `first`
+            if G > 1:
+                # slices of at most 4 bits: distributed RAM where the target has it (an inferred
+                # block RAM has no output register and is slow), block RAM elsewhere
+                raddr = self._reg_window(read - SR, G).idx
+                slices = []
+                for lo_ in range(0, L * sb, 4):
+                    width_ = min(4, L * sb - lo_)
+                    mem = memory.Memory(shape=unsigned(width_), depth=G, init=[])
+                    m.submodules[f"state{lo_ // 4}"] = mem
+                    rp = mem.read_port()  # not transparent: the write comes before the next read
+                    m.d.comb += rp.addr.eq(raddr)
+                    slices.append((lo_, width_, mem.write_port(), rp))
+                rdata = Cat(*[rp.data for *_, rp in slices])
+            else:
+                state = Signal(L * sb, name="state")
+                rdata = state
+            with m.If(zero):
+                m.d.sync += q.eq(0)
+            with m.Else():
+                m.d.sync += q.eq(rdata)
+            m.d.comb += [dp.x.eq(q), dp.start.eq(ev.pulse(read - 1))]
+            r_out = dp.y
+        assert dp.latency == S.rec_latency, (dp.latency, S.rec_latency)
+        self.internal_widths.update(dp.internal_widths)
+        r_iv = self._iv("r")
+
+        # --- input projection: w = B·v + C' at `final`, C' = C + 2^(F-1) + A·[sign < 0] ---------
+        half = (1 << cfg.frac_bits) >> 1
+        neg_rows = (model.sign < 0).astype(np.int64)
+        CP = model.C.astype(np.int64) + half + cfg.A * neg_rows
+        cp_iv = Interval.of(CP)
+        uw = self._reg_window(proj, G)
+        cp_lanes, _ = self._table(m, "C_rom", CP.reshape(G, L), cp_iv.width, uw.idx)
+        cp_terms = [Term(c, cp_iv) for c in cp_lanes]
+        digits_B = csd(cfg.B)
+        v_iv = self._iv("v")
+
+        def b_sum(v_terms, cps, name):
+            out = []
+            for ln, (v, c) in enumerate(zip(v_terms, cps, strict=True)):
+                terms = [Term(v.value << sh, v.interval.scale(1 << sh) if sg > 0 else -v.interval.scale(1 << sh), sg < 0)
+                         for sh, sg in digits_B] + [c]
+                out.append(registered_sum(m, terms, pipeline=K, name=f"{name}{ln}", log=self.internal_widths,
+                                          log_as="proj.w"))
+            return out
+
+        def delayed(terms, n, name):
+            for k in range(n):
+                nxt = []
+                for ln, t in enumerate(terms):
+                    r_ = sig(t.interval, f"{name}{ln}_d{k}")
+                    m.d.sync += r_.eq(t.value)
+                    nxt.append(Term(r_, t.interval))
+                terms = nxt
+            return terms
+
+        if model.onehot:
+            tbits = max(1, ceil_log2(cfg.n_in))
+            token = Signal(tbits, name="token")
+            with m.If(ev.pulse(proj - 1)):
+                m.d.sync += token.eq(self._x_source(proj - 1).data[:tbits])
+            U = model.U.astype(np.int64)  # (d, vocab): word (token, g) holds U[g·L + l, token]
+            cols = U.T.reshape(cfg.n_in * G, L)
+            addr = Cat(uw.idx, token) if G > 1 else token
+            u_lanes, _ = self._table(m, "U_rom", cols, p, addr)
+            sums = b_sum([Term(u, v_iv) for u in u_lanes], cp_terms, "w")
+        else:
+            n_in, ib = cfg.n_in, cfg.in_bits
+            xl = Signal(n_in * ib, name="x_hold")  # x for the whole window of this step
+            with m.If(ev.pulse(proj + RL - 1)):
+                m.d.sync += xl.eq(self._x_source(proj + RL - 1).data)
+            xlo, xhi = cfg.x_range
+            xs = [Term(lane(xl, k, ib, cfg.in_signed), Interval(xlo, xhi)) for k in range(n_in)]
+            U = model.U.astype(np.int64)  # (d, n_in)
+            Ug = U.reshape(G, L * n_in)
+            _, uword = self._table(m, "U_rom", Ug, p, uw.idx)
+            ubits = (Ug[:, :, None] >> np.arange(p)) & 1  # (G, L·n_in, p)
+            vrows = []
+            for ln in range(L):
+                rows = []
+                for k in range(n_in):
+                    col = ln * n_in + k
+                    bits = []
+                    for j in range(p):
+                        column = ubits[:, col, j]
+                        bits.append(int(column[0]) if (column == column[0]).all() else uword[col * p + j])
+                    rows += gated_rows(xs[k], bits, f"ux{ln}_{k}")
+                vrows.append(rows)
+            if len(digits_B) == 1:  # B = 2^s: shifted rows and C' in one sum
+                sh = digits_B[0][0]
+                sums = [registered_sum(m, [Term(t.value << sh, t.interval.scale(1 << sh), t.negate) for t in rows]
+                                       + [cp_terms[ln]],
+                                       pipeline=K, name=f"w{ln}", log=self.internal_widths, log_as="proj.w")
+                        for ln, rows in enumerate(vrows)]
+            else:
+                vs = [registered_sum(m, rows, pipeline=K, name=f"v{ln}", log=self.internal_widths, log_as="proj.v")
+                      for ln, rows in enumerate(vrows)]
+                lag = vs[0][1]
+                sums = b_sum([t for t, _ in vs], delayed(cp_terms, lag, "cp"), "w")
+                sums = [(t, r_ + lag) for t, r_ in sums]
+        w_terms = [t for t, _ in sums]
+        assert all(RL + r_ == S.proj_latency for _, r_ in sums), ([r_ for _, r_ in sums], S.proj_latency)
+        w_iv = w_terms[0].interval
+        for t in w_terms[1:]:
+            w_iv = w_iv.union(t.interval)
+
+        # --- final add: h and relu registered at `head` ------------------------------------------
+        sw = self._reg_window(final - RL, G)
+        neg_lanes, _ = self._table(m, "sign_rom", neg_rows.reshape(G, L), 1, sw.idx, signed_lanes=False)
+        fa = RegisteredFinalAdd(lanes=L, r_interval=r_iv, w_interval=w_iv, A=cfg.A, frac_bits=cfg.frac_bits,
+                                state_bits=sb, pipeline=K)
+        m.submodules.final_add = fa
+        assert fa.latency == S.final_latency, (fa.latency, S.final_latency)
+        for ln in range(L):
+            m.d.comb += [fa.r[ln].eq(r_out[ln]), fa.neg[ln].eq(neg_lanes[ln]), fa.w[ln].eq(w_terms[ln].value)]
+        self.internal_widths.update(fa.internal_widths)
+        hrow = Cat(*[fa.h[ln] for ln in range(L)])
+
+        # --- state write-back and the h collector --------------------------------------------------
+        hw_win = self._reg_window(head, G)
+        collected = hrow
+        if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+            nxt = [Signal(L * sb, name=f"hnext{g}") for g in range(G - 1)]
+            with m.If(hw_win.active):
+                m.d.sync += nxt[-1].eq(hrow)
+                for g in range(G - 2):
+                    m.d.sync += nxt[g].eq(nxt[g + 1])
+            collected = Cat(*nxt, hrow)
+        push_h = ev.pulse(S.h_push_offset)
+        if hw.arch is Arch.SDF and G > 1:
+            for lo_, width_, wp, _ in slices:
+                m.d.comb += [wp.addr.eq(hw_win.idx), wp.data.eq(hrow[lo_:lo_ + width_]), wp.en.eq(hw_win.active)]
+        else:
+            with m.If(push_h):
+                m.d.sync += state.eq(collected)
+            if hw.arch is not Arch.SDF:
+                # a step that starts a sequence reads h = 0: clear the state just before its rows
+                # (after the previous step's update in the same cycle, which it overrides)
+                with m.If(ev.pulse(read - 1) & ev.first(read - 1)):
+                    m.d.sync += state.eq(0)
+        if self._hf is not None:
+            m.d.comb += [self._hf.w_en.eq(push_h), self._hf.w_data.eq(Cat(collected, ev.last(S.h_push_offset)))]
+
+        # --- output head: y += V[:, rows]·relu(h[rows]) from the registered relu --------------------
+        V = model.V.astype(np.int64)  # (n_out, d)
+        n_out = cfg.n_out
+        rmax = self._iv("relu").hi
+        Vg = V.T.reshape(G, L * n_out)  # (l, o) at l·n_out + o
+        _, vword = self._table(m, "V_rom", Vg, p, self._reg_window(head - RL, G).idx)
+        vbits = (Vg[:, :, None] >> np.arange(p)) & 1
+        wy = self.widths.width("y")
+        start = ev.pulse(head + S.head_latency - 1)  # the first row's sum is being accumulated
+        accs = []
+        for o in range(n_out):
+            rows = []
+            for ln in range(L):
+                col = ln * n_out + o
+                bits = [int(vbits[0, col, j]) if (vbits[:, col, j] == vbits[0, col, j]).all() else vword[col * p + j]
+                        for j in range(p)]
+                rows += gated_rows(Term(fa.relu[ln], Interval(0, rmax)), bits, f"vh{o}_{ln}")
+            tot, regs = registered_sum(m, rows, pipeline=K, name=f"head{o}", log=self.internal_widths, log_as="head")
+            assert regs + 1 == S.head_latency, (regs, S.head_latency)
+            acc = Signal(signed(wy), name=f"yacc{o}")  # every partial sum lies inside the y interval
+            m.d.sync += acc.eq(Mux(start, int(model.c[o]), acc) + tot.value)
+            accs.append(acc)
+        self.internal_widths.note("head.acc", wy)
+        last_y = ev.last(S.y_push_offset)
+        m.d.comb += [
+            self._yf.w_en.eq(ev.pulse(S.y_push_offset) & (Const(1, 1) if self._every_step else last_y)),
+            self._yf.w_data.eq(Cat(cat_lanes(accs, wy), last_y)),
         ]

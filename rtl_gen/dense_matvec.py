@@ -7,6 +7,11 @@ included — in a ``d``-input tree. A negative coefficient is the ones' compleme
 input (an XOR), the row's count of negatives is added once as a correction, exactly as in
 the ``adder_tree``, so the comparison isolates what the Hadamard structure saves.
 ``lanes`` rows per cycle; ``pipeline = K``: a register after every ``K`` adder levels.
+
+``registered=True`` (the cell's registered design): the row table is read synchronously
+(``row`` one cycle *ahead* of ``h``) and kept in logic (its masks are Sylvester patterns,
+cheap as functions of the row number), so every leaf's gates come from a register; the root
+is registered (``latency`` counts it; ``pipeline >= 1``).
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from amaranth.lib.wiring import In, Out
 
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
-from hadam_hw.schedule import ceil_log2, pipeline_registers
+from hadam_hw.schedule import ceil_log2, pipeline_registers, registered_tree_latency
 
-from .arith import Term, WidthLog, bits_to_ints, rom, sum_tree
+from .arith import Term, WidthLog, bits_to_ints, registered_sum, rom, sum_tree
 
 __all__ = ["DenseTernaryMatVec"]
 
@@ -32,7 +37,7 @@ class DenseTernaryMatVec(wiring.Component):
     lanes); ``r`` at cycle ``c + latency`` belongs to the inputs at cycle ``c``.
     """
 
-    def __init__(self, *, matrix, lanes: int, in_width: int, pipeline: int = 0):
+    def __init__(self, *, matrix, lanes: int, in_width: int, pipeline: int = 0, registered: bool = False):
         M = np.asarray(matrix)
         if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 1:
             raise ConfigError(f"Matrix must be square, not of shape {M.shape}")
@@ -47,6 +52,9 @@ class DenseTernaryMatVec(wiring.Component):
             raise ConfigError(f"Input width must be a positive integer, not {in_width!r}")
         if not isinstance(pipeline, int) or pipeline < 0:
             raise ConfigError(f"Pipeline must be a non-negative integer, not {pipeline!r}")
+        if registered and pipeline < 1:
+            raise ConfigError(f"The registered dense datapath needs pipeline >= 1, not {pipeline!r}")
+        self.registered = bool(registered)
         self.matrix = M.astype(np.int8)
         self.hidden, self.lanes, self.in_width, self.pipeline = d, lanes, in_width, pipeline
         self.groups = d // lanes
@@ -75,7 +83,14 @@ class DenseTernaryMatVec(wiring.Component):
 
     @property
     def latency(self) -> int:
+        if self.registered:
+            return registered_tree_latency(1 << self.levels, self.pipeline)
         return pipeline_registers(self.levels, self.pipeline)
+
+    @property
+    def row_lead(self) -> int:
+        """Cycles ``row`` comes ahead of ``h``."""
+        return 1 if self.registered else 0
 
     def model(self, h, rows) -> np.ndarray:
         """Bit-exact reference: ``h`` ``(N, d)``, ``rows`` ``(N,)`` → ``(N, lanes)``."""
@@ -101,7 +116,10 @@ class DenseTernaryMatVec(wiring.Component):
         row = self.row[:ceil_log2(self.groups)] if self.groups > 1 else Const(0, 1)
         for ln in range(L):
             words, width = self._words(ln)
-            word = rom(m, f"rows{ln}", words, width, row)
+            if self.registered:
+                word = rom(m, f"rows{ln}", words, width, row, domain="sync", attrs={"rom_style": "logic"})
+            else:
+                word = rom(m, f"rows{ln}", words, width, row)
             leaves = []
             for j in range(d):
                 x = self.h[j]
@@ -109,8 +127,9 @@ class DenseTernaryMatVec(wiring.Component):
             if self.has_correction:
                 cmax = int(self.negatives.max())
                 leaves.append(Term(word[2 * d:], Interval(0, (1 << (width - 2 * d)) - 1).union(Interval(0, cmax))))
-            total, regs = sum_tree(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
-                                   log=self.internal_widths, log_as="dense")
+            walk = registered_sum if self.registered else sum_tree
+            total, regs = walk(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
+                               log=self.internal_widths, log_as="dense")
             assert regs == self.latency
             m.d.comb += self.r[ln].eq(total.value)  # the exact row sum fits out_width
         return m

@@ -14,6 +14,11 @@ are plain butterflies across lanes. With one lane: ``log2 b`` adders and subtrac
 ``start`` marks the cycle carrying elements ``0 … lanes−1`` of a step; each stage
 restarts its group counter when that mark reaches it, so steps may follow each other
 back to back or after any gap. ``pipeline = K``: a register after every ``K`` stages.
+
+``registered=True`` (the cell's registered design): ``start`` comes one cycle *ahead* of
+element group 0, so each stage's group counter is reset a cycle early and its phase is a
+register bit (no multiplexer on the control path that fans out to every lane's adders),
+and the last stage is registered too (``latency`` counts it).
 """
 
 from __future__ import annotations
@@ -26,7 +31,12 @@ from amaranth.lib.wiring import In, Out
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import fwht, log2_exact
-from hadam_hw.schedule import ceil_log2, pipeline_registers, sdf_delay_cycles
+from hadam_hw.schedule import (
+    ceil_log2,
+    pipeline_registers,
+    registered_sdf_latency,
+    sdf_delay_cycles,
+)
 
 from .arith import Term, WidthLog, sig
 
@@ -43,14 +53,17 @@ class SDFButterfly(wiring.Component):
     their element groups must be consecutive cycles.
     """
 
-    def __init__(self, *, block: int, lanes: int, in_width: int, pipeline: int = 0):
+    def __init__(self, *, block: int, lanes: int, in_width: int, pipeline: int = 0, registered: bool = False):
         log2_exact(block, "block size")
         log2_exact(lanes, "lanes")
         if not isinstance(in_width, int) or in_width < 1:
             raise ConfigError(f"Input width must be a positive integer, not {in_width!r}")
         if not isinstance(pipeline, int) or pipeline < 0:
             raise ConfigError(f"Pipeline must be a non-negative integer, not {pipeline!r}")
+        if registered and pipeline < 1:
+            raise ConfigError(f"The registered SDF needs pipeline >= 1, not {pipeline!r}")
         self.block, self.lanes, self.in_width, self.pipeline = block, lanes, in_width, pipeline
+        self.registered = bool(registered)
         # temporal strides (largest first), then strides across lanes
         self.strides = [s for s in _strides(block) if s >= lanes] + [s for s in _strides(block) if s < lanes]
         iv = Interval(-(1 << (in_width - 1)), (1 << (in_width - 1)) - 1)
@@ -77,6 +90,8 @@ class SDFButterfly(wiring.Component):
 
     @property
     def latency(self) -> int:
+        if self.registered:
+            return registered_sdf_latency(self.block, self.lanes, self.pipeline)
         return self.delay_cycles + pipeline_registers(ceil_log2(self.block), self.pipeline)
 
     @property
@@ -98,9 +113,13 @@ class SDFButterfly(wiring.Component):
             if s >= L:
                 D = s // L
                 cnt = Signal(range(2 * D), name=f"cnt{k}")
-                idx = Signal(range(2 * D), name=f"idx{k}")
-                m.d.comb += idx.eq(Mux(tok, 0, cnt))
-                m.d.sync += cnt.eq(idx + 1)
+                if self.registered:  # tok leads the group by a cycle: the phase is a register bit
+                    m.d.sync += cnt.eq(Mux(tok, 0, cnt + 1))
+                    idx = cnt
+                else:
+                    idx = Signal(range(2 * D), name=f"idx{k}")
+                    m.d.comb += idx.eq(Mux(tok, 0, cnt))
+                    m.d.sync += cnt.eq(idx + 1)
                 phase = idx[log2_exact(D)]  # 0: store a, emit previous a - c; 1: emit a + c
                 dl_iv = iv_in.union(iv_in + (-iv_in))
                 nxt = []
@@ -127,7 +146,8 @@ class SDFButterfly(wiring.Component):
                         p, q = sig(iv, f"o{k}_{j}"), sig(iv, f"o{k}_{j + s}")
                         m.d.comb += [p.eq(a.value + c.value), q.eq(a.value - c.value)]
                         nxt[j], nxt[j + s] = Term(p, iv), Term(q, iv)
-            if self.pipeline and k % self.pipeline == 0:
+            last = k == len(self.strides)
+            if self.pipeline and (k % self.pipeline == 0 or (self.registered and last)):
                 regd = []
                 for ln, t in enumerate(nxt):
                     r = sig(iv, f"p{k}_{ln}")

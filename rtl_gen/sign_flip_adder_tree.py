@@ -9,22 +9,32 @@ with the flip bit), and the missing ``+1``s are added once at the root: every ro
 ``S_b`` but row 0 has exactly ``b/2`` negative entries, so the correction is ``b/2`` when
 ``i mod b ≠ 0`` and 0 otherwise. ``pipeline = K``: a register after every ``K`` of the
 ``log2 b + 1`` adder levels.
+
+``registered=True`` (the cell's registered design): ``row`` comes one cycle *ahead* of ``h``;
+each leaf's flip bit and block select are computed from it and registered (the parity of
+``row & j`` is a few LUT levels, and each bit fans out to a whole leaf), and the root is
+registered (``latency`` counts it; ``pipeline >= 1``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Array, Const, Module, Mux, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import check_hidden_block, sylvester
-from hadam_hw.schedule import adder_tree_levels, ceil_log2, pipeline_registers
+from hadam_hw.schedule import (
+    adder_tree_levels,
+    ceil_log2,
+    pipeline_registers,
+    registered_tree_latency,
+)
 from hadam_hw.widths import hadamard_sum_interval
 
-from .arith import Term, WidthLog, sum_tree
+from .arith import Term, WidthLog, registered_sum, sum_tree
 
 __all__ = ["SignFlipAdderTree"]
 
@@ -37,7 +47,8 @@ class SignFlipAdderTree(wiring.Component):
     ``row`` at cycle ``c``.
     """
 
-    def __init__(self, *, hidden: int, block: int, lanes: int, in_width: int, pipeline: int = 0):
+    def __init__(self, *, hidden: int, block: int, lanes: int, in_width: int, pipeline: int = 0,
+                 registered: bool = False):
         check_hidden_block(hidden, block)
         if not isinstance(lanes, int) or lanes < 1 or hidden % lanes:
             raise ConfigError(f"Lanes must divide the hidden size {hidden}, not {lanes!r}")
@@ -45,6 +56,9 @@ class SignFlipAdderTree(wiring.Component):
             raise ConfigError(f"Input width must be a positive integer, not {in_width!r}")
         if not isinstance(pipeline, int) or pipeline < 0:
             raise ConfigError(f"Pipeline must be a non-negative integer, not {pipeline!r}")
+        if registered and pipeline < 1:
+            raise ConfigError(f"The registered adder tree needs pipeline >= 1, not {pipeline!r}")
+        self.registered = bool(registered)
         self.hidden, self.block, self.lanes = hidden, block, lanes
         self.in_width, self.pipeline = in_width, pipeline
         self.groups = hidden // lanes
@@ -60,7 +74,14 @@ class SignFlipAdderTree(wiring.Component):
 
     @property
     def latency(self) -> int:
+        if self.registered:
+            return registered_tree_latency(1 << adder_tree_levels(self.block), self.pipeline)
         return pipeline_registers(adder_tree_levels(self.block), self.pipeline)
+
+    @property
+    def row_lead(self) -> int:
+        """Cycles ``row`` comes ahead of ``h``."""
+        return 1 if self.registered else 0
 
     def model(self, h, rows) -> np.ndarray:
         """Bit-exact reference: ``h`` ``(N, d)``, ``rows`` ``(N,)`` → ``(N, lanes)``."""
@@ -88,17 +109,29 @@ class SignFlipAdderTree(wiring.Component):
             rmod = i[:kb] if kb else Const(0, 1)
             if nblocks > 1:
                 blk = i[kb:]
+                if self.registered:
+                    blk_q = Signal(len(blk), name=f"blk{ln}")
+                    m.d.sync += blk_q.eq(blk)
+                    blk = blk_q
                 inputs = [Array([self.h[beta * b + j] for beta in range(nblocks)])[blk] for j in range(b)]
             else:
                 inputs = [self.h[j] for j in range(b)]
+            flips = [(rmod & j).xor() if j and kb else Const(0, 1) for j in range(b)]
+            nonzero_row = rmod != 0
+            if self.registered:
+                fq = Signal(b, name=f"flip{ln}")
+                nz = Signal(name=f"rowpos{ln}")
+                m.d.sync += [fq.eq(Cat(*flips)), nz.eq(nonzero_row)]
+                flips, nonzero_row = [fq[j] if j and kb else Const(0, 1) for j in range(b)], nz
             leaves = []
             for j in range(b):
-                flip = (rmod & j).xor() if j and kb else Const(0, 1)
+                flip = flips[j]
                 leaves.append(Term(Mux(flip, ~inputs[j], inputs[j]), self.in_interval))
             if b > 1:
-                leaves.append(Term(Mux(rmod != 0, b // 2, 0), Interval(0, b // 2)))
-            total, regs = sum_tree(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
-                                   log=self.internal_widths, log_as="adder_tree")
+                leaves.append(Term(Mux(nonzero_row, b // 2, 0), Interval(0, b // 2)))
+            walk = registered_sum if self.registered else sum_tree
+            total, regs = walk(m, leaves, pipeline=self.pipeline, name=f"t{ln}",
+                               log=self.internal_widths, log_as="adder_tree")
             assert regs == self.latency
             m.d.comb += self.r[ln].eq(total.value)  # exact r fits out_width (hadamard_sum_interval)
         return m

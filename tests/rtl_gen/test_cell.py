@@ -84,6 +84,7 @@ CASES = [
     ("d32b8-x2-last", "adder_tree", 4, 0, True),
     ("d32b8-x2-last", "sdf", 2, 1, True),
     ("d32b8-x2-last", "dense", 8, 0, True),
+    ("d32b8-x2-last", "adder_tree", 1, 2, True),  # 32 row groups: two-stage tables
     ("d64b64-x5-all", "butterfly", 1, 2, True),
     ("d64b64-x5-all", "adder_tree", 8, 1, True),
     ("d64b64-x5-all", "sdf", 4, 0, True),
@@ -130,8 +131,9 @@ def test_cell_matches_golden_under_gaps_and_backpressure(case):
     run_cell(cell, x, first, last, gap=0.4, ready=0.35, seed=17)
 
 
-@pytest.mark.parametrize("arch,lanes,k", [("butterfly", 1, 0), ("adder_tree", 2, 1), ("sdf", 1, 0), ("dense", 4, 2)],
-                         ids=["butterfly", "adder_tree", "sdf", "dense"])
+@pytest.mark.parametrize("arch,lanes,k", [("butterfly", 1, 0), ("adder_tree", 2, 1), ("sdf", 1, 0), ("dense", 4, 2),
+                                           ("sdf", 2, 2), ("adder_tree", 1, 0)],
+                         ids=["butterfly", "adder_tree-p1", "sdf-p0", "dense-p2", "sdf-p2", "adder_tree-p0"])
 def test_cell_saturates_exactly(arch, lanes, k):
     """A drive 16x too strong with extreme inputs: the state sits on both rails."""
     m = scaled_model(get_model("d8b8-x3-all", seed=3), B_factor=16)
@@ -149,8 +151,8 @@ def test_state_is_zero_after_reset_even_without_first():
     m = get_model("d16b4-oh7-last")
     x, _, last = stimulus(m, batch=1, T=5, seed=9)
     first = np.zeros((1, 5), dtype=bool)
-    for arch in ("sdf", "adder_tree", "butterfly"):
-        run_cell(build_cell(m, HardwareConfig(arch=arch, lanes=1, expose_state=True)), x, first, last)
+    for arch, k in (("sdf", 0), ("adder_tree", 0), ("butterfly", 0), ("sdf", 2), ("adder_tree", 1), ("dense", 2)):
+        run_cell(build_cell(m, HardwareConfig(arch=arch, lanes=1, pipeline=k, expose_state=True)), x, first, last)
 
 
 def test_unsigned_inputs_and_single_output():
@@ -164,9 +166,12 @@ def test_unsigned_inputs_and_single_output():
         check_full_rate_timing(cell, run, y_steps)
 
 
-@pytest.mark.parametrize("arch,lanes", [("butterfly", 1), ("adder_tree", 2), ("sdf", 1), ("dense", 4)],
-                         ids=["butterfly", "adder_tree", "sdf", "dense"])
-def test_reset_mid_stream_restarts_from_zero_state(arch, lanes):
+RESET_CASES = [("butterfly", 1, 0), ("adder_tree", 2, 0), ("sdf", 1, 0), ("dense", 4, 0),
+               ("adder_tree", 2, 1), ("sdf", 1, 2), ("sdf", 2, 1), ("dense", 4, 2)]
+
+
+@pytest.mark.parametrize("arch,lanes,k", RESET_CASES, ids=[f"{a}-l{n}-p{k}" for a, n, k in RESET_CASES])
+def test_reset_mid_stream_restarts_from_zero_state(arch, lanes, k):
     """A synchronous reset while steps are in flight drops them; the next step reads h = 0."""
     from amaranth.hdl import ClockDomain, Module
     from amaranth.sim import Simulator
@@ -174,7 +179,7 @@ def test_reset_mid_stream_restarts_from_zero_state(arch, lanes):
     from tests.support.amaranth_sim import pack_x, unpack_lanes
 
     m = get_model("d8b8-x3-all")
-    cell = build_cell(m, HardwareConfig(arch=arch, lanes=lanes, expose_state=True))
+    cell = build_cell(m, HardwareConfig(arch=arch, lanes=lanes, pipeline=k, expose_state=True))
     xa, fa_, la = stimulus(m, batch=1, T=3, seed=21)
     xb, _, lb = stimulus(m, batch=1, T=4, seed=22)
     fb = np.zeros((1, 4), dtype=bool)  # no `first`: after reset the state is zero anyway
