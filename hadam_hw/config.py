@@ -216,14 +216,16 @@ class HardwareConfig(JsonConfig):
 
     ``lanes``: output rows per cycle (``adder_tree``, ``dense``) or elements per cycle
     (``sdf``); the whole vector for ``butterfly``. ``pipeline``: a register after every
-    ``pipeline`` adder levels/stages of the datapath (0 = purely combinational).
+    ``pipeline`` adder levels/stages of the datapath; in the row-serial architectures any
+    ``pipeline >= 1`` is the registered design that runs at the FPGA's own clock (the
+    default, 1); 0 is the minimal-latency, purely combinational design.
     ``interface``: bare streams (default) or AXI4-Stream ports; ``weights``: baked into the
     Verilog (default) or loaded at run time through AXI4-Lite (needs the AXI interface).
     """
 
     arch: Arch = Arch.BUTTERFLY
     lanes: int = 1
-    pipeline: int = 0
+    pipeline: int = 1
     expose_state: bool = False
     top: str = "hadamrnn"
     interface: Interface = Interface.STREAMS
