@@ -44,13 +44,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hadam_hw.config import Arch, HardwareConfig
+from hadam_hw.config import Arch, HardwareConfig, Weights
 from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
 from hadam_hw.schedule import Schedule, ceil_log2, event_offsets, make_schedule
 from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
-from hadam_hw.widths import derive_widths
+from hadam_hw.widths import design_widths
 
 __all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
            "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
@@ -365,7 +365,9 @@ class _Builder:
         self.rules = TARGET_RULES[target]
         self.S: Schedule = make_schedule(model, hw)
         self.cfg = model.config
-        self.W = derive_widths(model)
+        self.W = design_widths(model, hw)  # runtime weights: the shape's envelope
+        # runtime weights: the tables are the WeightStore's RAMs, counted by estimate/interface.py
+        self.runtime = hw.weights is Weights.RUNTIME
         self.comps: list[Component] = []
         self.nA, self.nB = len(csd(self.cfg.A)), len(csd(self.cfg.B))
         # tables in logic that share one address: their identical outputs (and read registers) merge
@@ -382,7 +384,7 @@ class _Builder:
         """A baked table, ``bits`` = ``(words, width)`` 0/1, read at ``address`` (a constant when
         it has one word). Block RAM when ``memory_libmap`` would choose it, else logic."""
         depth, width = bits.shape
-        if depth <= 1 or width <= 0:
+        if depth <= 1 or width <= 0 or self.runtime:
             return
         kind, n = memory_mapping(self.rules, depth, width, rom=True, sync=sync)
         if kind == "block":
@@ -536,6 +538,7 @@ class _Builder:
 
 def resources(model: HadamModel, hw: HardwareConfig, target: str = "ecp5") -> Resources:
     """Count what the cell for ``model`` built as ``hw`` is made of, mapped by ``target``'s rules."""
+    hw = hw.replace(interface="streams")  # inside an AXI top the cell is the same; the wrapper is wiring
     B = _Builder(model, hw, target)
     S, cfg = B.S, B.cfg
     ctl = B.control()

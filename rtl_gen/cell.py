@@ -33,13 +33,14 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, 
 from amaranth.lib import data, fifo, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hadam_hw.config import Arch, HardwareConfig, OutputMode
+from hadam_hw.config import Arch, HardwareConfig, OutputMode, Weights
+from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.hadamard import block_hadamard
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
 from hadam_hw.schedule import STATE_READ_LATENCY, ceil_log2, event_offsets, make_schedule
-from hadam_hw.widths import derive_widths
+from hadam_hw.widths import design_widths
 
 from .arith import (
     Term,
@@ -200,10 +201,16 @@ class HadamRNNCell(wiring.Component):
     widths of the RTL's own registers after elaboration.
     """
 
-    def __init__(self, model: HadamModel, hw: HardwareConfig):
+    def __init__(self, model: HadamModel, hw: HardwareConfig, *, tables=None):
         self.model, self.hw = model, hw
         self.schedule = make_schedule(model, hw)  # validates model × hardware first
-        self.widths = derive_widths(model)
+        # runtime weights: the tables come from a WeightStore (RAMs written over AXI4-Lite) and
+        # every width is the shape's envelope, not the generating model's own bounds
+        if (hw.weights is Weights.RUNTIME) != (tables is not None):
+            raise ConfigError("a cell with weights 'runtime' reads its tables from a WeightStore (tables=); "
+                              "a baked one has none")
+        self.tables = tables
+        self.widths = design_widths(model, hw)
         self.internal_widths = WidthLog()
         layouts = stream_layouts(model, hw)
         members = {"x": In(stream.Signature(layouts["x"])), "y": Out(stream.Signature(layouts["y"]))}
@@ -237,9 +244,26 @@ class HadamRNNCell(wiring.Component):
         return h, relu
 
     def _product_interval(self, weights: np.ndarray, lo: int, hi: int) -> Interval:
-        wl, wh = int(weights.min()), int(weights.max())
+        wl, wh = self.model.config.w_range if self.tables is not None else (int(weights.min()), int(weights.max()))
         cands = [wl * lo, wl * hi, wh * lo, wh * hi, 0]
         return Interval(min(cands), max(cands))
+
+    def _weights(self, m: Module, name: str, words, width: int, addr, *, en=None) -> Value:
+        """Weight table ``name`` (``U``, ``V``, ``C``, ``c``, ``sign``) read synchronously at
+        ``addr``: a ROM of ``words`` when baked, the WeightStore's table at run time."""
+        if self.tables is None:
+            return rom(m, f"{name}_rom", words, width, addr, domain="sync", en=en)
+        port = self.tables.port(name)
+        assert len(port.data) == width * (1 if port.table.storage == "ram" else port.table.rows), (name, width)
+        if port.table.storage == "ram":
+            m.d.comb += port.addr.eq(addr)
+            if en is not None:
+                m.d.comb += port.en.eq(en)
+        return port.data
+
+    def _bias_interval(self, name: str, values) -> Interval:
+        """The interval of a bias table: its own values when baked, the design's words at run time."""
+        return self._iv(name) if self.tables is not None else Interval.of(values)
 
     def _window(self, offset: int, length: int) -> _Window:
         """The (shared) window of ``length`` cycles starting ``offset`` cycles after the handshake."""
@@ -393,7 +417,7 @@ class HadamRNNCell(wiring.Component):
             aw = self._window(S.final_offset - 1, G)
             token = aw.latch(self._x_source(S.final_offset - 1).data[:tbits], "token")
             addr = Cat(aw.idx, token) if G > 1 else token
-            udata = rom(m, "U_rom", words, L * p, addr, domain="sync")
+            udata = self._weights(m, "U", words, L * p, addr)
             for ln in range(L):
                 v = sig(v_iv, f"v{ln}")
                 m.d.comb += v.eq(lane(udata, ln, p))
@@ -404,7 +428,7 @@ class HadamRNNCell(wiring.Component):
             xlo, xhi = cfg.x_range
             prod_iv = self._product_interval(U, xlo, xhi)
             words = pack_words(U.reshape(G, L * n_in).tolist(), p)
-            uw = rom(m, "U_rom", words, L * n_in * p, self._window(S.proj_offset - 1, G).idx, domain="sync")
+            uw = self._weights(m, "U", words, L * n_in * p, self._window(S.proj_offset - 1, G).idx)
             pw = self._window(S.proj_offset, G)
             xd = pw.latch(self._x_source(S.proj_offset).data, "x")
             xs = [lane(xd, k, ib, cfg.in_signed) for k in range(n_in)]
@@ -428,12 +452,12 @@ class HadamRNNCell(wiring.Component):
         ca = self._window(S.final_offset - 1, G).idx  # constants read one cycle ahead
         half = (1 << cfg.frac_bits) >> 1
         CH = model.C.astype(np.int64) + half
-        ch_iv = Interval.of(CH)
+        ch_iv = self._bias_interval("C", CH)
         wch = ch_iv.width
         neg_bits = (model.sign < 0).astype(np.int64).reshape(G, L)
-        negw = rom(m, "sign_rom", [int(sum(int(bit) << ln for ln, bit in enumerate(row))) for row in neg_bits], L, ca,
-                   domain="sync")
-        chw = rom(m, "C_rom", pack_words(CH.reshape(G, L).tolist(), wch), L * wch, ca, domain="sync")
+        negw = self._weights(m, "sign", [int(sum(int(bit) << ln for ln, bit in enumerate(row))) for row in neg_bits],
+                             L, ca)
+        chw = self._weights(m, "C", pack_words(CH.reshape(G, L).tolist(), wch), L * wch, ca)
         hs, relus = [], []
         for ln in range(L):
             h, relu = self._final_add(m, r_terms[ln], negw[ln], v_terms[ln], lane(chw, ln, wch), ch_iv, f"fa{ln}")
@@ -476,13 +500,15 @@ class HadamRNNCell(wiring.Component):
         rmax = self._iv("relu").hi
         hp_iv = self._product_interval(V, 0, rmax)
         vwords = pack_words(V.T.reshape(G, L * n_out).tolist(), p)  # (l, o) at l·n_out + o
-        vw = rom(m, "V_rom", vwords, L * n_out * p, self._window(S.head_offset - 1, G).idx, domain="sync")
+        vw = self._weights(m, "V", vwords, L * n_out * p, self._window(S.head_offset - 1, G).idx)
         y_iv = self._iv("y")
         wy = self.widths.width("y")
         ysums = []
         for o in range(n_out):
             acc = Signal(signed(wy), name=f"yacc{o}")
-            base = Term(Mux(hw_.start, int(model.c[o]), acc), y_iv)
+            c_o = int(model.c[o]) if self.tables is None else \
+                lane(self._weights(m, "c", None, self._iv("c").width * n_out, 0), o, self._iv("c").width)
+            base = Term(Mux(hw_.start, c_o, acc), y_iv)
             terms = [base]
             for ln in range(L):
                 pr = sig(hp_iv, f"vh{o}_{ln}")
@@ -524,8 +550,8 @@ class HadamRNNCell(wiring.Component):
             U = model.U.astype(np.int64)  # (d, vocab)
             words = pack_words(U.T.tolist(), p)
             tbits = max(1, ceil_log2(n_in))
-            col = rom(m, "U_rom", words, d * p, self.x.payload.data[:tbits], domain="sync",
-                      en=ev.pulse(0)) if n_in > 1 else Const(words[0], d * p)
+            col = self._weights(m, "U", words, d * p, self.x.payload.data[:tbits], en=ev.pulse(0)) \
+                if n_in > 1 or self.tables is not None else Const(words[0], d * p)
             for i in range(d):
                 v = sig(v_iv, f"v{i}")
                 m.d.comb += v.eq(lane(col, i, p))
@@ -538,7 +564,7 @@ class HadamRNNCell(wiring.Component):
             xs = [lane(self._x_source(n_in).data, k, cfg.in_bits, cfg.in_signed) for k in range(n_in)]
             xk = Signal(signed(cfg.in_bits) if cfg.in_signed else unsigned(cfg.in_bits), name="x_k")
             m.d.comb += xk.eq(Array(xs)[pw.idx] if n_in > 1 else xs[0])  # one multiplexer for all rows
-            col = rom(m, "U_rom", pack_words(U.T.tolist(), p), d * p, self._window(0, n_in).idx, domain="sync")
+            col = self._weights(m, "U", pack_words(U.T.tolist(), p), d * p, self._window(0, n_in).idx)
             aw = self._window(1 + S.proj_latency, n_in)
             for i in range(d):
                 pr = sig(prod_iv, f"ux{i}")
@@ -557,10 +583,15 @@ class HadamRNNCell(wiring.Component):
         fa_now = ev.pulse(S.final_offset)
         half = (1 << cfg.frac_bits) >> 1
         CH = model.C.astype(np.int64) + half
-        ch_iv = Interval.of(CH)
+        ch_iv = self._bias_interval("C", CH)
+        if self.tables is None:
+            negs, chs = [bool(s < 0) for s in model.sign], [int(v) for v in CH]
+        else:  # every row's constants at once, from the store's registers
+            negs = [self._weights(m, "sign", None, d, 0)[i] for i in range(d)]
+            chs = [lane(self._weights(m, "C", None, d * ch_iv.width, 0), i, ch_iv.width) for i in range(d)]
         hs = []
         for i in range(d):
-            h, _ = self._final_add(m, Term(bf.y[i], r_iv), bool(model.sign[i] < 0), vs[i], int(CH[i]), ch_iv, f"fa{i}")
+            h, _ = self._final_add(m, Term(bf.y[i], r_iv), negs[i], vs[i], chs[i], ch_iv, f"fa{i}")
             hs.append(h)
         hvec = cat_lanes(hs, sb)
         with m.If(fa_now):
@@ -573,9 +604,9 @@ class HadamRNNCell(wiring.Component):
         rmax = self._iv("relu").hi
         hp_iv = self._product_interval(V, 0, rmax)
         va = self._window(S.head_offset - 1, n_out).idx  # V[j, :] and c_j read one cycle ahead
-        vrow = rom(m, "V_rom", pack_words(V.tolist(), p), d * p, va, domain="sync")
-        c_iv = Interval.of(model.c)
-        cj = rom(m, "c_rom", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, va, domain="sync")
+        vrow = self._weights(m, "V", pack_words(V.tolist(), p), d * p, va)
+        c_iv = self._bias_interval("c", model.c)
+        cj = self._weights(m, "c", pack_words([[int(v)] for v in model.c], c_iv.width), c_iv.width, va)
         terms = []
         for i in range(d):
             hi_ = lane(state, i, sb)
@@ -622,6 +653,13 @@ class HadamRNNCell(wiring.Component):
         words = pack_words(rows.tolist(), lane_width)
         n = rows.shape[1]
         width = n * lane_width
+        if self.tables is not None:  # runtime: the store's table (one cycle), then registers up to table_latency
+            word = self._weights(m, name.removesuffix("_rom"), None, width, addr)
+            for k in range(self.schedule.table_latency - 1):
+                q = Signal(width, name=f"{name}_q{k}")
+                m.d.sync += q.eq(word)
+                word = q
+            return [lane(word, i, lane_width, signed_lanes) for i in range(n)], word
         if len(words) == 1:
             word = Const(words[0], unsigned(width))
             return [lane(word, i, lane_width, signed_lanes) for i in range(n)], word
@@ -700,7 +738,7 @@ class HadamRNNCell(wiring.Component):
         half = (1 << cfg.frac_bits) >> 1
         neg_rows = (model.sign < 0).astype(np.int64)
         CP = model.C.astype(np.int64) + half + cfg.A * neg_rows
-        cp_iv = Interval.of(CP)
+        cp_iv = self._bias_interval("C", CP)
         uw = self._reg_window(proj, G)
         cp_lanes, _ = self._table(m, "C_rom", CP.reshape(G, L), cp_iv.width, uw.idx)
         cp_terms = [Term(c, cp_iv) for c in cp_lanes]
@@ -755,7 +793,8 @@ class HadamRNNCell(wiring.Component):
                     bits = []
                     for j in range(p):
                         column = ubits[:, col, j]
-                        bits.append(int(column[0]) if (column == column[0]).all() else uword[col * p + j])
+                        const = self.tables is None and (column == column[0]).all()  # runtime: any bit may change
+                        bits.append(int(column[0]) if const else uword[col * p + j])
                     rows += gated_rows(xs[k], bits, f"ux{ln}_{k}")
                 vrows.append(rows)
             if len(digits_B) == 1:  # B = 2^s: shifted rows and C' in one sum
@@ -827,13 +866,15 @@ class HadamRNNCell(wiring.Component):
             rows = []
             for ln in range(L):
                 col = ln * n_out + o
-                bits = [int(vbits[0, col, j]) if (vbits[:, col, j] == vbits[0, col, j]).all() else vword[col * p + j]
-                        for j in range(p)]
+                bits = [int(vbits[0, col, j]) if self.tables is None and (vbits[:, col, j] == vbits[0, col, j]).all()
+                        else vword[col * p + j] for j in range(p)]
                 rows += gated_rows(Term(fa.relu[ln], Interval(0, rmax)), bits, f"vh{o}_{ln}")
             tot, regs = registered_sum(m, rows, pipeline=K, name=f"head{o}", log=self.internal_widths, log_as="head")
             assert regs + 1 == S.head_latency, (regs, S.head_latency)
             acc = Signal(signed(wy), name=f"yacc{o}")  # every partial sum lies inside the y interval
-            m.d.sync += acc.eq(Mux(start, int(model.c[o]), acc) + tot.value)
+            c_o = int(model.c[o]) if self.tables is None else \
+                lane(self._weights(m, "c", None, self._iv("c").width * n_out, 0), o, self._iv("c").width)
+            m.d.sync += acc.eq(Mux(start, c_o, acc) + tot.value)
             accs.append(acc)
         self.internal_widths.note("head.acc", wy)
         last_y = ev.last(S.y_push_offset)

@@ -18,6 +18,7 @@ from hadam_hw.config import HardwareConfig, Interface, Weights
 from hadam_hw.errors import HadamHWError
 from hadam_hw.manifest import load_manifest
 from hadam_hw.model import HadamModel
+from hadam_hw.regmap import weight_writes
 
 from .runner import SIMULATORS, build_design, run_plan
 from .verify import _as_model, design_dir, generate
@@ -66,6 +67,8 @@ def verify_axi(models: list[HadamModel | str | os.PathLike], hw: HardwareConfig,
     manifest = load_manifest(manifest_path)
     for m in loaded:
         manifest.check_model(m)
+        if manifest.regmap is not None:
+            weight_writes(m, manifest.regmap)  # refuses another shape, in one message, before simulating
     build = build_design(manifest, simulator, ddir / f"{simulator}-axi")
     run_dir = ddir / f"{simulator}-axi" / f"run-seed{seed}"
     run_dir.mkdir(parents=True, exist_ok=True)
