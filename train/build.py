@@ -72,4 +72,10 @@ def build_model(cfg: TrainConfig, task: TaskData) -> HadamRNN:
 
         copy_task_init(model, task.seq_len, seed=cfg.seed, recall=task.recall,
                        code="levels" if cfg.init == "copy-levels" else "binary")
+    if not cfg.recurrent_bias:
+        # W is orthogonal, so the part of a constant bias along its eigenvalue-1 directions
+        # grows like T·bias: over 784 pixels it drowns the input-driven state
+        with torch.no_grad():
+            model.bias.zero_()
+        model.bias.requires_grad_(False)
     return model

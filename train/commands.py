@@ -13,7 +13,7 @@ from hadam_hw.errors import ConfigError, HadamHWError
 __all__ = ["register", "config_from_args", "TASK_BASE"]
 
 # `--task T` alone starts from this preset (the small recipe where one runs on a CPU)
-TASK_BASE = {"copy": "copy200", "sdigits": "sdigits", "pdigits": "pdigits", "smnist": "smnist",
+TASK_BASE = {"copy": "copy200-w4", "sdigits": "sdigits", "pdigits": "pdigits", "smnist": "smnist",
              "pmnist": "pmnist", "imdb": "imdb", "sst2": "sst2", "qqp": "qqp", "har": "har", "har2": "har2"}
 
 _HELP = {
@@ -31,6 +31,7 @@ _HELP = {
     "init": "default (ours), official (Xavier U, V and sign, as the authors' code), copy (the copy task's analytic "
             "start, binary code) or copy-levels (its first, amplitude-coded version)",
     "sign_clamp": "clamp the latent sign vector to [-1, 1] after each step (official: --no-sign-clamp)",
+    "recurrent_bias": "train the bias of the state (--no-recurrent-bias: fixed at 0)",
     "grad_clip": "clip the gradient norm (0: no clipping, as the official code)",
     "weight_grid": "U/V codes: narrow ±(2^(p-1)-1), or full [-2^(p-1), 2^(p-1)-1] with scale max|w|/2^(p-1) (official)",
     "weight_rounding": "U/V rounding: half_up, or half_even (official, torch.round)",

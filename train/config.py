@@ -191,6 +191,7 @@ class TrainConfig(_Json):
     lr: float = 1e-3
     sign_lr: float = 1.0  # the latent sign vector's learning rate, as a factor of lr (0 freezes W)
     sign_clamp: bool = True  # keep the latent vector in [-1, 1] after each step (official: no clamp)
+    recurrent_bias: bool = True  # False: the bias of h is fixed at 0 (long sequences: no drift T·bias)
     qat_lr: float = 0.0  # 0: lr / 10
     lr_gamma: float = 0.99
     weight_decay: float = 0.0
@@ -230,6 +231,7 @@ class TrainConfig(_Json):
         object.__setattr__(self, "weight_rounding", parse_enum(Rounding, self.weight_rounding, "weight_rounding"))
         object.__setattr__(self, "permutation", parse_enum(Permutation, self.permutation, "permutation"))
         _bool(self.sign_clamp, "sign_clamp")
+        _bool(self.recurrent_bias, "recurrent_bias")
         check_int(self.batch_size, "batch_size", 1)
         _float(self.lr, "lr", 0.0, lo_open=True)
         _float(self.qat_lr, "qat_lr", 0.0)

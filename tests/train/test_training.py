@@ -109,3 +109,35 @@ def test_paper_presets_carry_the_paper_hyperparameters():
     assert (p["sst2"].hidden, p["sst2"].embed_dim) == (128, 256)
     assert (p["qqp"].hidden, p["qqp"].block) == (512, 128)
     assert all(0.98 <= c.lr_gamma <= 0.99 for k, c in p.items() if k in ("copy", "smnist", "pmnist", "imdb", "sst2", "qqp"))
+
+
+def test_official_presets_carry_the_authors_recipe():
+    """deel-ai-papers/hadamRNN config/*_paper.yaml: schedules, and the code's init, sign, clipping, grid."""
+    p = PRESETS
+    c = p["copy-official"]
+    assert (c.seq_len, c.hidden, c.lr, c.lr_gamma, c.batch_size) == (1000, 128, 1e-4, 0.98, 128)
+    assert c.float_epochs * c.n_train // c.batch_size == 40_000  # steps
+    assert (p["pmnist-official"].hidden, p["pmnist-official"].lr, p["pmnist-official"].batch_size,
+            p["pmnist-official"].float_epochs, p["pmnist-official"].permutation.value) == (512, 1e-3, 100, 100, "official")
+    assert p["smnist-official"].batch_size == 64
+    for k in ("copy-official", "smnist-official", "pmnist-official"):
+        o = p[k]
+        assert (o.init, o.sign_clamp, o.grad_clip, o.sign_lr) == ("official", False, 0.0, 1.0)
+        assert (o.weight_grid.value, o.weight_rounding.value) == ("full", "half_even")
+
+
+def test_official_options_train_and_export_on_the_full_grid(tmp_path):
+    from flow.cli import build_parser
+    from train.commands import config_from_args
+
+    args = build_parser().parse_args(["train", "--task", "sdigits", "--init", "official", "--no-sign-clamp",
+                                      "--grad-clip", "0", "--weight-grid", "full", "--weight-rounding", "half_even"])
+    cfg = config_from_args(args)
+    assert (cfg.init, cfg.sign_clamp, cfg.grad_clip, cfg.weight_grid.value) == ("official", False, 0.0, "full")
+    run = run_training(cfg.replace(out_dir=str(tmp_path), **{**TINY, "float_epochs": 1}))
+    hm = load_artifact(run / "model.hrnn.npz")
+    assert hm.provenance["net"]["weight_grid"] == "full"
+    assert int(hm.U.min()) >= -8 and int(hm.V.max()) <= 7
+    assert int(hm.V.min()) == -8 or int(hm.U.min()) == -8 or int(hm.V.max()) == 7  # the full range is used
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["final"]["test"]["integer"]["golden_check"]
