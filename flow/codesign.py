@@ -49,6 +49,8 @@ CODESIGN_PRESETS: dict[str, TrainConfig] = {
                                 qat_epochs=1, steps_per_epoch=10, qat_steps=5),
 }
 
+_HW_DEFAULTS = HardwareConfig()  # the lanes and pipelining a grid gets unless told
+
 # fields of a TrainConfig that do not change what is trained (where files go, what is printed)
 _NOT_CONTENT = ("data_dir", "out_dir", "run_name", "progress")
 
@@ -88,8 +90,8 @@ class CodesignGrid:
     weight_bits: tuple[int, ...] = ()
     state_bits: tuple[int, ...] = ()
     archs: tuple[str, ...] = ("sdf",)
-    lanes: tuple[int, ...] = (1,)
-    pipeline: tuple[int, ...] = (0,)
+    lanes: tuple[int, ...] = (_HW_DEFAULTS.lanes,)
+    pipeline: tuple[int, ...] = (_HW_DEFAULTS.pipeline,)
     targets: tuple[str, ...] = ("ecp5",)
     seed: int = 0
     train_threads: int = 1
@@ -582,8 +584,10 @@ def register(sub) -> None:
     p.add_argument("--state-bits", type=int_list(2), default=(), help="state bits (default: the preset's)")
     p.add_argument("--arch", type=choice_list(arch_names(), "architectures"), default=("sdf",),
                    help="architectures (default sdf)")
-    p.add_argument("--lanes", type=int_list(1), default=(1,), help="lanes (default 1)")
-    p.add_argument("--pipeline", type=int_list(0), default=(0,), help="pipelining levels (default 0)")
+    p.add_argument("--lanes", type=int_list(1), default=(_HW_DEFAULTS.lanes,),
+                   help=f"lanes (default {_HW_DEFAULTS.lanes})")
+    p.add_argument("--pipeline", type=int_list(0), default=(_HW_DEFAULTS.pipeline,),
+                   help=f"pipelining levels (default {_HW_DEFAULTS.pipeline})")
     p.add_argument("--target", type=choice_list(target_names(), "targets"), default=("ecp5",),
                    help="targets (default ecp5)")
     p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")

@@ -38,7 +38,7 @@ def fake_train(cfg_json: str) -> JobOutput:
 
 def grid(**kw) -> CodesignGrid:
     base = dict(preset="sdigits-tiny", hidden=(16,), blocks=(0, 4), weight_bits=(2, 4), state_bits=(10,),
-                archs=("sdf", "adder_tree"))
+                archs=("sdf", "adder_tree"), pipeline=(0,))
     return CodesignGrid(**(base | kw))
 
 
@@ -197,7 +197,8 @@ def test_bad_command_lines_are_one_line_and_exit_2(tmp_path, capsys, argv, messa
 
 # --- the real flow: training, Yosys, cocotb; the same table on the local backend and on Ray -----------
 
-REAL = dict(preset="sdigits-tiny", hidden=(16,), blocks=(0, 8), weight_bits=(2,), state_bits=(14,), archs=("sdf",))
+REAL = dict(preset="sdigits-tiny", hidden=(16,), blocks=(0, 8), weight_bits=(2,), state_bits=(14,), archs=("sdf",),
+            pipeline=(0,))
 
 
 def real_run(tmp_path, name, backend, **kw):
