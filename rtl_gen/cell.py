@@ -192,7 +192,11 @@ class _StepEvents:
 
 
 class HadamRNNCell(wiring.Component):
-    """The whole HadamRNN step engine for one model (weights baked) and one architecture.
+    """The whole HadamRNN step engine for one model and one architecture.
+
+    Weights baked as ROMs and constants by default; with ``hw.weights`` runtime, ``tables`` is
+    the :class:`~rtl_gen.weight_store.WeightStore` whose RAMs and registers every table is
+    read from, and every width is the shape's envelope (any model of the shape fits).
 
     Members: ``x`` (in stream: ``data``, ``first``, ``last``), ``y`` (out stream:
     ``data`` = ``n_out`` two's complement lanes, ``last``) and, with ``expose_state``,
