@@ -8,16 +8,16 @@ input (an XOR), the row's count of negatives is added once as a correction, exac
 the ``adder_tree``, so the comparison isolates what the Hadamard structure saves.
 ``lanes`` rows per cycle; ``pipeline = K``: a register after every ``K`` adder levels.
 
-``registered=True`` (the cell's registered design): the row table is read synchronously
-(``row`` one cycle *ahead* of ``h``) and kept in logic (its masks are Sylvester patterns,
-cheap as functions of the row number), so every leaf's gates come from a register; the root
-is registered (``latency`` counts it; ``pipeline >= 1``).
+``registered=True`` (the cell's registered design): the row table is read in logic (its masks
+are Sylvester patterns, cheap as functions of the row number) into a register (``row`` one
+cycle *ahead* of ``h``), so every leaf's gates come from a register; the root is registered
+(``latency`` counts it; ``pipeline >= 1``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Const, Module, Mux, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -117,7 +117,14 @@ class DenseTernaryMatVec(wiring.Component):
         for ln in range(L):
             words, width = self._words(ln)
             if self.registered:
-                word = rom(m, f"rows{ln}", words, width, row, domain="sync", attrs={"rom_style": "logic"})
+                # the table read, then a register; a column that is the same in every row is a
+                # constant (what synthesis makes of an unregistered table), not a flip-flop
+                rom_word = rom(m, f"rows{ln}", words, width, row)
+                reg = Signal(width, name=f"rowword{ln}")
+                m.d.sync += reg.eq(rom_word)
+                cols = np.array([[(w >> i) & 1 for i in range(width)] for w in words])
+                word = [int(cols[0, i]) if (cols[:, i] == cols[0, i]).all() else reg[i] for i in range(width)]
+                word = Cat(*[Const(b, 1) if isinstance(b, int) else b for b in word])
             else:
                 word = rom(m, f"rows{ln}", words, width, row)
             leaves = []
