@@ -112,12 +112,17 @@ def _ports(verilog: Path, top: str, work: Path) -> dict[str, tuple[str, int]]:
     return {n: (p["direction"], len(p["bits"])) for n, p in mod["ports"].items()}
 
 
+_IO_WRAPPER_VERSION = "io-wrapper/2: registered outputs, pipelined XOR"
+
+
 def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") -> str:
     """Verilog of a module ``pnr_top`` with 3 pins (clk, si, so) around ``top``.
 
-    Inputs come from a shift register fed by ``si``; the XOR of all outputs is registered
-    to ``so``. Every path of the design stays register to register, nothing is optimized
-    away, and any port count fits a small package.
+    Inputs come from a shift register fed by ``si``; every output bit is registered, then
+    XOR-reduced four bits per level with a register after each level, into ``so``. Every
+    path of the design stays register to register, nothing is optimized away, any port
+    count fits a small package, and the wrapper adds no path longer than one LUT (a
+    single-cycle XOR of hundreds of output bits would itself set the Fmax of a fast design).
     """
     ins = [(n, w) for n, (d, w) in ports.items() if d == "input" and n != clock]
     outs = [(n, w) for n, (d, w) in ports.items() if d == "output"]
@@ -135,15 +140,28 @@ def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") 
         lines.append(f"  wire [{w - 1}:0] o_{n};")
         conns.append(f".{n}(o_{n})")
     lines.append(f"  {top} dut({', '.join(conns)});")
-    xor = " ^ ".join(f"(^o_{n})" for n, _ in outs) or "1'b0"
-    lines += [f"  always @(posedge clk) so <= {xor};", "endmodule", ""]
+    bits = []
+    for n, w in outs:
+        lines += [f"  reg [{w - 1}:0] q_{n};", f"  always @(posedge clk) q_{n} <= o_{n};"]
+        bits += [f"q_{n}[{i}]" for i in range(w)]
+    level = 0
+    while len(bits) > 1:
+        groups = [bits[i:i + 4] for i in range(0, len(bits), 4)]
+        lines.append(f"  reg [{len(groups) - 1}:0] x{level};")
+        lines += [f"  always @(posedge clk) x{level}[{j}] <= {' ^ '.join(g)};" for j, g in enumerate(groups)]
+        bits = [f"x{level}[{j}]" for j in range(len(groups))]
+        level += 1
+    root = bits[0] if bits else "1'b0"
+    lines += [f"  always @(posedge clk) so <= {root};", "endmodule", ""]
     return "\n".join(lines)
 
 
 def _cache_file(text: bytes, top: str, target: str, flags: tuple[str, ...], flow: str, pnr: bool,
                 freq_mhz: float, versions: list[str], cache_dir: Path | None) -> Path:
+    wrapper = [_IO_WRAPPER_VERSION] if pnr else []  # a changed wrapper changes the Fmax
     key = hashlib.sha256(
-        json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, flow, pnr, freq_mhz, versions]).encode()
+        json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, flow, pnr, freq_mhz, versions,
+                    *wrapper]).encode()
     ).hexdigest()[:32]
     return (cache_dir or default_cache_dir()) / f"{key}.json"
 

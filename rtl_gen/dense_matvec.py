@@ -119,7 +119,7 @@ class DenseTernaryMatVec(wiring.Component):
             if self.registered:
                 # the table read, then a register; a column that is the same in every row is a
                 # constant (what synthesis makes of an unregistered table), not a flip-flop
-                rom_word = rom(m, f"rows{ln}", words, width, row)
+                rom_word = rom(m, f"rows{ln}", words, width, row, attrs={"rom_style": "logic"})
                 reg = Signal(width, name=f"rowword{ln}")
                 m.d.sync += reg.eq(rom_word)
                 cols = np.array([[(w >> i) & 1 for i in range(width)] for w in words])
