@@ -68,10 +68,10 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
             g.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=h)
         elif isinstance(t, type) and issubclass(t, enum.Enum):
             g.add_argument(flag, dest=f.name, choices=[m.value for m in t], default=None, help=h)
-        elif f.name == "task":
-            from .config import TASKS
+        elif f.name in ("task", "init"):
+            from .config import INITS, TASKS
 
-            g.add_argument(flag, dest=f.name, choices=TASKS, default=None, help=h)
+            g.add_argument(flag, dest=f.name, choices=TASKS if f.name == "task" else INITS, default=None, help=h)
         else:
             g.add_argument(flag, dest=f.name, type=t, default=None, metavar=f.name.split("_")[-1].upper(), help=h)
 

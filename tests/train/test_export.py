@@ -63,3 +63,13 @@ def test_uncalibrated_model_refuses_to_export():
     m = HadamRNN(NetConfig(hidden=8, block=8, n_in=2, n_out=2))
     with pytest.raises(RuntimeError, match="calibrat"):
         export_model(m)
+
+
+def test_export_does_not_import_the_training_loop():
+    """Imports go one way: loop -> export -> runfiles -> build (no cycle through load_run_model)."""
+    import subprocess
+    import sys
+
+    code = "import sys, train.export; print('train.loop' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
