@@ -82,7 +82,8 @@ class HadamRNNAxi(wiring.Component):
                 store.raddr.eq(slave.st_raddr), store.wdata.eq(slave.st_wdata), store.wstrb.eq(slave.st_wstrb),
                 store.we.eq(slave.st_we), store.re.eq(slave.st_re), slave.st_rdata.eq(store.rdata),
             ]
-            run = ~slave.load
+            # closed while loading and in the cycle the cell is reset (an input taken then would be lost)
+            run = ~slave.load & ~slave.cell_reset
             m.submodules.cell = ResetInserter(slave.cell_reset)(cell)
         else:
             m.submodules.cell = cell

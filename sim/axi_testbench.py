@@ -124,8 +124,9 @@ class TB:
             raise CheckFailed(f"read of {addr:#x} answered {resp.name}")
         return v
 
-    async def load(self, model, *, poll_cycles: int = 10_000) -> int:
-        """Load ``model`` (the regmap's protocol), read every word back; returns the word count."""
+    async def load(self, model, *, poll_cycles: int = 10_000, release: bool = True) -> int:
+        """Load ``model`` (the regmap's protocol), read every word back; returns the word count.
+        ``release=False`` leaves ``CTRL.load`` set (:meth:`release` ends the load)."""
         writes = weight_writes(model, self.regmap)
         if await self.write(self.reg("CTRL"), CTRL_LOAD) != AxiResp.OKAY:
             raise CheckFailed("CTRL.load write refused")
@@ -152,11 +153,16 @@ class TB:
         if (got := await self.read_ok(addr)) != merged:
             raise CheckFailed(f"a one-byte write at {addr + 1:#x}: read {got:#010x}, expected {merged:#010x}")
         await self.write(addr, data)
+        if release:
+            await self.release()
+        return len(writes)
+
+    async def release(self) -> None:
+        """End a load; the weights are valid again."""
         await self.write(self.reg("CTRL"), 0)
         status = await self.read_ok(self.reg("STATUS"))
         if not status & STATUS_WEIGHTS_VALID:
             raise CheckFailed(f"STATUS.weights_valid is 0 after the load ended (STATUS={status:#x})")
-        return len(writes)
 
     # --- streams --------------------------------------------------------------------------------
     async def run_sequences(self, model, x: np.ndarray, *, label: str, timeout_us: float) -> int:
@@ -221,19 +227,23 @@ async def run_test(dut) -> None:
         for i, model in enumerate(models):
             label = f"model {i} ({plan['models'][i]})"
             if tb.regmap is not None:
-                n = await tb.load(model)
+                n = await tb.load(model, release=False)
                 report["checks"].append(f"{label}: loaded and read back {n} words")
             x_shape = (plan["sequences"], plan["seq_len"]) + (() if model.onehot else (model.config.n_in,))
             lo, hi = model.config.x_range
             x = rng.integers(lo, hi + 1, size=x_shape, dtype=np.int64)
             x[0] = hi  # one sequence held at the top of the range: the state saturates
-            tb.source.set_pause_generator(_pauses(pause_kind, 2 * i))
             tb.sink.set_pause_generator(_pauses(pause_kind, 2 * i + 1))
             refused = None
             if tb.regmap is not None:
-                # a weight write while the inputs flow: refused, counted, nothing changes
+                # the first input waits (tready low) while the load ends: it must be taken, not lost
+                tb.source.set_pause_generator(None)
+                tb.source.pause = False
                 send = cocotb.start_soon(tb.run_sequences(model, x, label=label, timeout_us=plan["timeout_us"]))
-                await ClockCycles(tb.clk, 3)
+                await ClockCycles(tb.clk, 5)
+                await tb.release()
+                tb.source.set_pause_generator(_pauses(pause_kind, 2 * i))
+                # a weight write while the inputs flow: refused, counted, nothing changes
                 before = await tb.read_ok(tb.reg("ERRORS"))
                 t = rm.tables[0]
                 refused = await tb.write(t.base, 0x5A5A5A5A)
@@ -242,9 +252,11 @@ async def run_test(dut) -> None:
                     raise CheckFailed(f"a weight write during traffic answered {refused.name}, ERRORS {before} -> {after}")
                 n_out = await send
             else:
+                tb.source.set_pause_generator(_pauses(pause_kind, 2 * i))
                 n_out = await tb.run_sequences(model, x, label=label, timeout_us=plan["timeout_us"])
             report["checks"].append(f"{label}: {n_out} outputs of {plan['sequences']} sequences x {plan['seq_len']} "
-                                    "steps equal the golden model" + (", a write during traffic refused"
+                                    "steps equal the golden model" + (", a write during traffic refused, inputs "
+                                                                      "waiting as the load ended taken"
                                                                       if refused is not None else ""))
         if tb.regmap is not None:
             await _check_load_waits_for_outputs(tb, models[-1], rng, plan)
