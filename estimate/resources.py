@@ -380,13 +380,14 @@ class _Builder:
         return c
 
     # --- shared pieces ------------------------------------------------------------------------
-    def rom(self, c: Component, bits: np.ndarray, *, address: object, sync: bool = True) -> None:
+    def rom(self, c: Component, bits: np.ndarray, *, address: object, sync: bool = True, logic: bool = False) -> None:
         """A baked table, ``bits`` = ``(words, width)`` 0/1, read at ``address`` (a constant when
-        it has one word). Block RAM when ``memory_libmap`` would choose it, else logic."""
+        it has one word). Block RAM when ``memory_libmap`` would choose it, else logic
+        (``logic=True``: ``rom_style = "logic"``, the registered design's tables)."""
         depth, width = bits.shape
         if depth <= 1 or width <= 0 or self.runtime:
             return
-        kind, n = memory_mapping(self.rules, depth, width, rom=True, sync=sync)
+        kind, n = ("logic", 0) if logic else memory_mapping(self.rules, depth, width, rom=True, sync=sync)
         if kind == "block":
             c.add(bram=n)
             return
@@ -467,7 +468,7 @@ class _Builder:
             self.counter(c, n)
 
     def control(self) -> Component:
-        S, cfg = self.S, self.cfg
+        S = self.S
         c = self.comp("handshake, step events, x register", "control",
                       "busy counter, delays to each event offset, windows, x register, credits")
         self.counter(c, S.cycles_per_step)
@@ -546,7 +547,9 @@ def resources(model: HadamModel, hw: HardwareConfig, target: str = "ecp5") -> Re
     B.fifo("y buffer", S.y_fifo_depth, streams["y"].width)
     if hw.expose_state:
         B.fifo("h buffer", S.h_fifo_depth, streams["h"].width)
-    if S.serial:
+    if S.registered:
+        _registered_serial(B, ctl)
+    elif S.serial:
         _serial(B, ctl)
     else:
         _parallel(B, ctl)
@@ -691,6 +694,158 @@ def _serial(B: _Builder, ctl: Component) -> None:
             head.add(macc(ops, wy))
     head.add(ff=n_out * wy, mux=n_out * wy)  # accumulators and their start multiplexer
     head.formula = f"{n_out} accumulator(s) of {wy} bits, {L} product(s) of {p}×{wrelu} bits each"
+
+
+def _gated_rows_ops(rows: int, width: int) -> list[tuple[Interval, list[int]]]:
+    return [(Interval(-(1 << (width - 1)), (1 << (width - 1)) - 1), [width])] * rows
+
+
+def _registered_serial(B: _Builder, ctl: Component) -> None:
+    """The registered row-serial design (:func:`hadam_hw.schedule.registered_serial_schedule`):
+    registered windows and events, sums registered every ``K`` levels and at the root, tables
+    as synchronous ROMs in logic, products as gated rows, the ones' complement final add."""
+    model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
+    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    n_in, n_out = cfg.n_in, cfg.n_out
+    L, G = S.lanes, S.groups
+    wy, wrelu = W.width("y"), W.width("relu")
+    half = (1 << cfg.frac_bits) >> 1
+    neg = (model.sign < 0).astype(np.int64)
+    CP = model.C.astype(np.int64) + half + cfg.A * neg
+    cp_iv = Interval.of(CP)
+    h_iv = Interval(*cfg.h_range)
+    if G > 1:  # registered windows: an index and an activity flag each
+        n_windows = 5 + (1 if hw.arch is Arch.SDF else 0)
+        for _ in range(n_windows):
+            B.counter(ctl, G)
+
+    # --- recurrence ---------------------------------------------------------------------------
+    rec = B.comp(f"recurrence ({hw.arch.value}, registered)", "recurrence")
+    if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
+        if hw.arch is Arch.ADDER_TREE:
+            corr = Interval(0, b // 2)
+            leaves = [(h_iv, [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
+            ways = d // max(b, L) if G > 1 else 1
+            rec.add(leaf=L * b * sb * max(1, ways - 1) * (1 if G > 1 and L < b else 0))
+            rec.add(ff=L * (b + 1) if G > 1 else 0)  # the rows' flip bits, registered
+        else:
+            from hadam_hw.hadamard import block_hadamard
+
+            M = block_hadamard(d, b)
+            negs = (M < 0).sum(axis=1)
+            corr = Interval(0, int(negs.max()))
+            leaves = [(h_iv, [sb])] * (b if G == 1 else d) + ([(corr, [corr.width])] if negs.any() else [])
+            if G > 1:
+                wc = max(1, int(negs.max()).bit_length())
+                words = []
+                for ln in range(L):
+                    rows = np.arange(G) * L + ln
+                    words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), _bits(negs[rows][:, None], wc + 1)[:, :wc]],
+                                                axis=1).astype(np.uint8))
+                B.rom(rec, np.concatenate(words, axis=1), address=("row", S.read_offset), logic=True)
+                rec.add(leaf=L * d * sb)
+        sigs = _leaf_signatures(B, hw.arch)
+        walk = dag_tree if hw.arch is Arch.ADDER_TREE else shared_tree
+        t, u_root, r_iv, ops, registered = walk(sigs, leaves, K)
+        rec.features["leaf"] = rec.features.get("leaf", 0.0) * leaf_share(sigs)
+        rec.add(t)
+        if not registered and len(leaves) > 1:
+            rec.add(macc(ops, r_iv.width), scale=u_root)
+            rec.add(ff=r_iv.width * u_root)
+        rec.add(ff=d * sb)  # the state register (cleared for `first`: a reset, no gate)
+        rec.formula = f"{L} lane(s) × {len(leaves)}-operand registered tree of {sb}-bit leaves; state {d}×{sb} FFs"
+    else:  # SDF
+        strides = [s_ for s_ in _strides(b) if s_ >= L] + [s_ for s_ in _strides(b) if s_ < L]
+        w = sb
+        for k, s_ in enumerate(strides, 1):
+            w += 1
+            if s_ >= L:
+                D = s_ // L
+                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
+                B.counter(rec, 2 * D)
+            else:
+                rec.add(alu=L * 2 * w)
+            if k % K == 0 or k == len(strides):
+                rec.add(ff=L * w + 1)
+        if G > 1:
+            for lo in range(0, L * sb, 4):
+                B.ram(rec, G, min(4, L * sb - lo), sync=True)  # the state memory, 4-bit slices
+        else:
+            rec.add(ff=L * sb)
+        rec.add(ff=L * sb)  # the register after the memory, cleared for `first`
+        rec.formula = f"{L} lane(s) × {len(strides)} SDF stage(s), registered; state memory {G}×{L * sb} in 4-bit slices"
+
+    if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+        B.comp("state collector", "state", f"({G}−1)×{L}×{sb} registers gathering h_t").add(ff=(G - 1) * L * sb)
+
+    # --- input projection: w = B·v + C' ---------------------------------------------------------
+    proj = B.comp("input projection (registered)", "input_projection")
+    nB = B.nB
+    B.rom(proj, _bits(CP.reshape(G, L), cp_iv.width), address=("proj", S.proj_offset), logic=True)
+    if model.onehot:
+        U = model.U.astype(np.int64)
+        B.rom(proj, _bits(U.T.reshape(n_in * G, L), p), address=("token", S.proj_offset), logic=True)
+        proj.add(ff=max(1, ceil_log2(n_in)))
+        first_leaves = [(W.intervals["v"], [W.width("v")])] * nB + [(cp_iv, [cp_iv.width])]
+        second = None
+    else:
+        ib = cfg.in_bits
+        U = model.U.astype(np.int64)
+        B.rom(proj, _bits(U.reshape(G, L * n_in), p), address=("proj", S.proj_offset), logic=True)
+        proj.add(ff=n_in * ib)  # x held for the step
+        rows = n_in * p
+        proj.add(leaf=L * rows * ib)  # the gates of the product rows
+        row_leaves = _gated_rows_ops(rows, ib + p)
+        if nB == 1:
+            first_leaves, second = row_leaves + [(cp_iv, [cp_iv.width])], None
+        else:
+            first_leaves = row_leaves
+            second = [(W.intervals["v"], [W.width("v")])] * nB + [(cp_iv, [cp_iv.width])]
+    for leaves in (first_leaves, second):
+        if leaves is None:
+            continue
+        t, root_iv, root_ops, registered = tree_maccs(leaves, K)
+        proj.add(t, scale=L)
+        if not registered and len(leaves) > 1:
+            proj.add(macc(root_ops, root_iv.width), scale=L)
+            proj.add(ff=L * root_iv.width)
+    proj.formula = f"{L} lane(s): w = B·v + C' as a registered sum ({'table column' if model.onehot else f'{n_in}×{p} gated rows'})"
+
+    # --- final add: z = Σ ±(r XOR n) << s + w, clamp and relu ------------------------------------
+    fa = B.comp("final add (registered), clamp, relu", "final_add",
+                f"{L} row(s): ones' complement sign, {B.nA}+1 operand registered sum, overflow clamp")
+    ca = B.comp(f"constant A = {cfg.A} ({B.nA} signed digit{'s' if B.nA > 1 else ''})", "A_constant",
+                f"{L} row(s) × {B.nA - 1} operand(s)" if B.nA > 1 else "a power of two: a shift, free")
+    wr, wz = W.width("r"), W.width("z")
+    B.rom(fa, neg.reshape(G, L).astype(np.uint8), address=("sign", S.final_offset), logic=True)
+    fa.add(leaf=L * (wr + 1))  # r XOR n
+    leaves = [(Interval(-(1 << wr), (1 << wr) - 1), [wr + 1])] * B.nA + [(cp_iv, [wz])]
+    t, root_iv, root_ops, registered = tree_maccs(leaves, K)
+    if not registered:
+        t = {k: t.get(k, 0.0) + v for k, v in macc(root_ops, root_iv.width).items()}
+        t["ff"] = t.get("ff", 0.0) + root_iv.width
+    base = tree_maccs([leaves[0], leaves[-1]], K)[0] if B.nA > 1 else t
+    for k, v in t.items():
+        extra = v - base.get(k, 0.0) if B.nA > 1 else 0.0
+        fa.add({k: (v - extra) * L})
+        if extra:
+            ca.add({k: extra * L})
+    ws = max(1, wz - cfg.frac_bits)
+    fa.add(mux=L * (max(0, ws - sb + 1) + 2 * sb), ff=L * (2 * sb - 1))  # overflow test, h and relu selects
+
+    # --- output head ----------------------------------------------------------------------------
+    head = B.comp("output head (registered)", "output_head")
+    V = model.V.astype(np.int64)
+    B.rom(head, _bits(V.T.reshape(G, L * n_out), p), address=("head", S.head_offset), logic=True)
+    leaves = _gated_rows_ops(L * p, wrelu + p + 1)
+    head.add(leaf=n_out * L * p * wrelu)
+    t, root_iv, root_ops, registered = tree_maccs(leaves, K)
+    head.add(t, scale=n_out)
+    if not registered and len(leaves) > 1:
+        head.add(macc(root_ops, root_iv.width), scale=n_out)
+        head.add(ff=n_out * root_iv.width)
+    head.add(alu=n_out * wy, mux=n_out * wy, ff=n_out * wy)  # accumulators and their start multiplexer
+    head.formula = f"{n_out} accumulator(s) of {wy} bits, {L}×{p} gated rows of {wrelu} bits each"
 
 
 def _leaf_signatures(B: _Builder, arch: Arch) -> list[list[object]]:
