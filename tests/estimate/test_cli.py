@@ -25,7 +25,8 @@ def test_fast_table_json_csv(tiny_artifact, tmp_path, capsys):
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 1 and rows[0]["source"] == "analytic" and rows[0]["arch"] == "sdf"
     assert int(rows[0]["luts"]) > 0 and rows[0]["dense_lanes"] == "1"
-    assert main(["estimate", str(tiny_artifact), "--arch", "butterfly", "--target", "ice40", "--fast", "--json"]) == 0
+    assert main(["estimate", str(tiny_artifact), "--arch", "butterfly", "--pipeline", "0", "--target", "ice40",
+                 "--fast", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["source"] == "analytic" and rep["dsps"] == 0  # no DSP on the iCE40 HX
     assert rep["cycles_per_step"] == 2 and rep["set_by"] in ("input_projection", "output_head")
