@@ -57,7 +57,7 @@ def _check(c, simulator, tmp_path_factory, sequences=3, seq_len=40):
     return r
 
 
-@pytest.mark.parametrize("c", params(FAST))
+@pytest.mark.parametrize("c", params(FAST, icarus=True))
 def test_small_matrix_icarus(c, tmp_path_factory):
     _check(c, "icarus", tmp_path_factory)
 
