@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import ClassVar
 
+from .archs import Arch, arch_spec
 from .errors import ConfigError
 from .hadamard import is_power_of_two
 
@@ -54,13 +55,6 @@ class Interface(str, enum.Enum):
 class Weights(str, enum.Enum):
     BAKED = "baked"  # weights are ROM contents: one bitstream, one model
     RUNTIME = "runtime"  # weights in RAMs written through an AXI4-Lite slave (SPEC §4.2)
-
-
-class Arch(str, enum.Enum):
-    ADDER_TREE = "adder_tree"
-    BUTTERFLY = "butterfly"
-    SDF = "sdf"  # folded single-path delay feedback butterfly
-    DENSE = "dense"  # generic ±1/0 matrix baseline
 
 
 def check_int(obj, name: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -256,10 +250,10 @@ class HardwareConfig(JsonConfig):
             raise ConfigError(
                 f"lanes must divide the hidden size {model.hidden}, not {self.lanes}", field="lanes"
             )
-        if self.arch is Arch.BUTTERFLY and self.lanes != 1:
+        spec = arch_spec(self.arch)
+        if "lanes" not in spec.options and self.lanes != 1:
             raise ConfigError(
-                "lanes must be 1 for the butterfly architecture (it transforms the whole vector "
-                f"every cycle), not {self.lanes}",
+                f"lanes must be 1 for the {spec.name} architecture ({spec.summary}), not {self.lanes}",
                 field="lanes",
             )
 

@@ -41,78 +41,35 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .archs import SERIAL_ARCHS as _SERIAL
-from .config import Arch, HardwareConfig, InputMode, OutputMode
+from .archs import ArchSpec, arch_spec
+from .config import HardwareConfig, InputMode, OutputMode
 from .errors import ConfigError
+from .latency import (
+    STATE_READ_LATENCY,
+    TABLE_READ_LATENCY,
+    ceil_log2,
+    pipeline_registers,
+    registered_tree_latency,
+)
 from .model import HadamModel
 
 __all__ = [
     "Schedule",
     "make_schedule",
     "check_hardware",
-    "ceil_log2",
-    "pipeline_registers",
-    "adder_tree_levels",
-    "dense_levels",
-    "sdf_delay_cycles",
     "MAX_PORT_WIDTH",
     "MAX_ROM_BITS",
     "SERIAL_ARCHS",
-    "TABLE_READ_LATENCY",
-    "STATE_READ_LATENCY",
-    "registered_tree_latency",
-    "registered_sdf_latency",
     "registered_projection_leaves",
     "registered_final_add_latency",
     "registered_serial_schedule",
+    "state_read_lead",
     "event_offsets",
 ]
 
 MAX_PORT_WIDTH = 65536  # bits of one stream payload; beyond this simulators choke
 MAX_ROM_BITS = 1 << 26  # 64 Mbit of baked weights: beyond any FPGA this project targets
 SERIAL_ARCHS = _SERIAL  # the row-serial schedule family, from the architecture registry
-
-
-def ceil_log2(n: int) -> int:
-    """Smallest ``k`` with ``2^k >= n`` (0 for ``n <= 1``)."""
-    return max(0, (int(n) - 1).bit_length())
-
-
-def pipeline_registers(levels: int, pipeline: int) -> int:
-    """Registers in a chain of ``levels`` adder levels with one after every ``pipeline`` levels."""
-    return 0 if pipeline == 0 else levels // pipeline
-
-
-def adder_tree_levels(block: int) -> int:
-    """Adder levels of one sign-flip tree: ``log2 b`` for the ``b`` leaves, plus one for the
-    ones'-complement correction (the leaves are XOR-flipped, see ``sign_flip_adder_tree``)."""
-    k = ceil_log2(block)
-    return k + (1 if block > 1 else 0)
-
-
-def dense_levels(hidden: int, block: int) -> int:
-    """Adder levels of one generic ternary row: ``log2 d`` leaves plus the correction."""
-    return ceil_log2(hidden) + (1 if block > 1 else 0)
-
-
-# registered design: a table (weights, constants) is read in two registered stages kept in logic
-# (16-word sub-tables, then the sub-table chosen): an inferred block RAM has no output register
-# and its clock-to-out alone caps ECP5 near 149 MHz. The SDF's state memory (distributed RAM) is
-# read through its read register and a second register that zeroes it for `first`
-TABLE_READ_LATENCY = 2
-STATE_READ_LATENCY = 2
-
-
-def registered_tree_latency(leaves: int, pipeline: int) -> int:
-    """Registers of a registered sum of ``leaves`` operands: one after every ``pipeline``
-    levels of its balanced binary tree and one at its root (0 for a single operand)."""
-    levels = ceil_log2(leaves) if leaves > 1 else 0
-    return 0 if levels == 0 else -(-levels // pipeline)
-
-
-def registered_sdf_latency(block: int, lanes: int, pipeline: int) -> int:
-    """The registered SDF: its delay lines plus a register after every ``pipeline`` stages and
-    after the last one."""
-    return sdf_delay_cycles(block, lanes) + registered_tree_latency(block, pipeline)
 
 
 def registered_projection_leaves(model: HadamModel, lanes: int) -> tuple[int, int]:
@@ -137,11 +94,6 @@ def registered_final_add_latency(model: HadamModel, pipeline: int) -> int:
     from hadam_hw.fixedpoint import csd
 
     return registered_tree_latency(len(csd(model.config.A)) + 1, pipeline) + 1
-
-
-def sdf_delay_cycles(block: int, lanes: int) -> int:
-    """Cycles of delay-line latency of a ``lanes``-path SDF transform of size ``block``."""
-    return block // lanes - 1 if block > lanes else 0
 
 
 @dataclass(frozen=True)
@@ -215,8 +167,9 @@ def check_hardware(model: HadamModel, hw: HardwareConfig) -> None:
             )
     if model.onehot:
         _check_rom(cfg.n_in * d * cfg.weight_bits, "onehot input (U)")
-    if hw.arch is Arch.DENSE:
-        _check_rom(d * d * 2, "dense ternary matrix")
+    spec = arch_spec(hw.arch)
+    if spec.table_bits is not None:
+        _check_rom(spec.table_bits(d, cfg.block), f"{spec.name} datapath table")
 
 
 def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
@@ -227,15 +180,11 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
     cfg = model.config
     d, b, K = cfg.hidden, cfg.block, hw.pipeline
     onehot = cfg.input_mode is InputMode.ONEHOT
-    if hw.arch in SERIAL_ARCHS:
+    spec = arch_spec(hw.arch)
+    if spec.serial:
         L = hw.lanes
         G = d // L
-        if hw.arch is Arch.ADDER_TREE:
-            lrec = pipeline_registers(adder_tree_levels(b), K)
-        elif hw.arch is Arch.DENSE:
-            lrec = pipeline_registers(dense_levels(d, b), K)
-        else:
-            lrec = sdf_delay_cycles(b, L) + pipeline_registers(ceil_log2(b), K)
+        lrec = spec.latency(d, b, L, K, False)
         # every table (weights, constants, the SDF state) is a synchronous ROM/RAM read one
         # cycle ahead, so it can live in block RAM; x is used from its register (offset >= 1)
         lp = 1 if (K > 0 and not onehot) else 0  # dense: a register on v
@@ -247,9 +196,9 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
         head = final + lh
         h_push = final + G - 1
         y_push = head + G - 1
-        if hw.arch is Arch.SDF:
+        if spec.state_in_memory:
             # state in a memory: row g of h_t is written at final+g and read again by the
-            # next step at P+read+g; the SDF itself takes a new step every G cycles.
+            # next step at P+read+g; the datapath itself takes a new step every G cycles.
             rec = max(G, lrec + 1)
         else:
             # state in registers, updated at once when the last row group is done
@@ -258,7 +207,7 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
         token = max(read, proj, final, head)
     else:
         L, G = d, 1
-        lrec = pipeline_registers(ceil_log2(b), K)
+        lrec = spec.latency(d, b, L, K, False)
         lp = 1 if (K > 0 and not onehot) else 0
         lh = pipeline_registers(ceil_log2(d + 1), K)
         proj = 1
@@ -282,12 +231,19 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
     y_depth = ly // P + 1
     h_depth = lh_stream // P + 1
     return Schedule(
-        arch=hw.arch.value, serial=hw.arch in SERIAL_ARCHS, lanes=L, groups=G, pipeline=K,
+        arch=hw.arch.value, serial=spec.serial, lanes=L, groups=G, pipeline=K,
         rec_latency=lrec, proj_latency=lp, head_latency=lh, read_offset=read, proj_offset=proj,
         final_offset=final, head_offset=head, h_push_offset=h_push, y_push_offset=y_push,
         cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
         y_fifo_depth=y_depth, h_fifo_depth=h_depth, last_event_offset=token,
     )
+
+
+def state_read_lead(spec: ArchSpec) -> int:
+    """Registered design: cycles the state is addressed ahead of entering the datapath (a
+    memory through its read register and the register that zeroes it for ``first``; registers
+    through the row's registered sign flips or coefficients)."""
+    return STATE_READ_LATENCY if spec.state_in_memory else 1
 
 
 def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
@@ -317,15 +273,9 @@ def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedul
     L = hw.lanes
     G = d // L
     RL = TABLE_READ_LATENCY
-    if hw.arch is Arch.SDF:
-        lrec = registered_sdf_latency(b, L, K)
-        read_lead = STATE_READ_LATENCY  # state memory address two cycles ahead
-    elif hw.arch is Arch.ADDER_TREE:
-        lrec = registered_tree_latency(1 << adder_tree_levels(b), K)
-        read_lead = 1  # the row's sign flips registered one cycle ahead
-    else:
-        lrec = registered_tree_latency(1 << dense_levels(d, b), K)
-        read_lead = 1  # the row's coefficients read (logic table, registered) one cycle ahead
+    spec = arch_spec(hw.arch)
+    lrec = spec.latency(d, b, L, K, True)
+    read_lead = state_read_lead(spec)
     first_sum, second_sum = registered_projection_leaves(model, L)
     lp = RL + registered_tree_latency(first_sum, K) + registered_tree_latency(second_sum, K)
     lf = registered_final_add_latency(model, K)
@@ -341,8 +291,8 @@ def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedul
     head = final + lf
     h_push = head + G - 1
     y_push = head + lh + G - 1  # the accumulator holds y the cycle after the last row's sum
-    if hw.arch is Arch.SDF:
-        rec = max(G, (head - (read - STATE_READ_LATENCY)) + 1)
+    if spec.state_in_memory:
+        rec = max(G, (head - (read - read_lead)) + 1)
     else:
         rec = max(G, lrec + lf + G)
     parts = {"recurrence": rec, "input_projection": G, "output_head": G}
@@ -368,7 +318,7 @@ def event_offsets(S: Schedule) -> list[int]:
     and the resource model counts their delay chains from the same list."""
     if S.registered:
         RL = S.table_latency
-        state_lead = STATE_READ_LATENCY if S.arch == Arch.SDF.value else 1
+        state_lead = state_read_lead(arch_spec(S.arch))
         offs = {S.read_offset - state_lead - 1, S.read_offset - state_lead, S.read_offset - 1, S.proj_offset - 1,
                 S.proj_offset + RL - 1, S.final_offset - RL - 1, S.head_offset - RL - 1, S.head_offset - 1,
                 S.head_offset + S.head_latency - 1, S.h_push_offset, S.y_push_offset}

@@ -21,8 +21,9 @@ __all__ = [
 
 _WHERE = {
     "build_cell": "writer", "generate": "writer", "render": "writer", "make_manifest": "writer",
-    "FORMAT": "writer", "HadamRNNCell": "cell", "SignFlipAdderTree": "sign_flip_adder_tree",
-    "ButterflyFWHT": "butterfly", "SDFButterfly": "sdf", "DenseTernaryMatVec": "dense_matvec",
+    "FORMAT": "writer", "HadamRNNCell": "cell", "SignFlipAdderTree": "datapaths.sign_flip_adder_tree",
+    "ButterflyFWHT": "datapaths.butterfly", "SDFButterfly": "datapaths.sdf",
+    "DenseTernaryMatVec": "datapaths.dense_matvec",
 }
 
 

@@ -32,9 +32,9 @@ def cache_root() -> Path:
 
 
 def generator_sources() -> dict[str, Path]:
-    """The modules the Verilog comes from: ``rtl_gen.writer`` and ``rtl_gen.cell`` and every
-    ``rtl_gen``/``hadam_hw`` module they import (inside functions too), found by reading
-    the imports, by module name."""
+    """The modules the Verilog comes from: ``rtl_gen.writer``, ``rtl_gen.cell``, every datapath
+    in ``rtl_gen/datapaths/`` and every ``rtl_gen``/``hadam_hw`` module they import (inside
+    functions too), found by reading the imports, by module name."""
     import ast
 
     import hadam_hw
@@ -50,7 +50,9 @@ def generator_sources() -> dict[str, Path]:
         return None
 
     seen: dict[str, Path] = {}
-    todo = ["rtl_gen.writer", "rtl_gen.cell"]
+    # the datapaths are found by searching their package (rtl_gen.datapaths), not imported by name
+    todo = ["rtl_gen.writer", "rtl_gen.cell"] + [
+        f"rtl_gen.datapaths.{p.stem}" for p in sorted((dirs["rtl_gen"] / "datapaths").glob("*.py")) if p.stem != "__init__"]
     while todo:
         name = todo.pop()
         if name in seen or name.split(".")[0] not in dirs:

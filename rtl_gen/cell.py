@@ -33,13 +33,14 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, 
 from amaranth.lib import data, fifo, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hadam_hw.config import Arch, HardwareConfig, OutputMode, Weights
+from hadam_hw.archs import arch_spec
+from hadam_hw.config import HardwareConfig, OutputMode, Weights
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval, csd
-from hadam_hw.hadamard import block_hadamard
+from hadam_hw.latency import ceil_log2
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
-from hadam_hw.schedule import STATE_READ_LATENCY, ceil_log2, event_offsets, make_schedule
+from hadam_hw.schedule import event_offsets, make_schedule, state_read_lead
 from hadam_hw.widths import design_widths
 
 from .arith import (
@@ -56,11 +57,8 @@ from .arith import (
     sig,
     sum_tree,
 )
-from .butterfly import ButterflyFWHT
-from .dense_matvec import DenseTernaryMatVec
+from .datapaths import datapath_class
 from .final_add import RegisteredFinalAdd
-from .sdf import SDFButterfly
-from .sign_flip_adder_tree import SignFlipAdderTree
 
 __all__ = ["HadamRNNCell", "stream_layouts"]
 
@@ -208,6 +206,7 @@ class HadamRNNCell(wiring.Component):
     def __init__(self, model: HadamModel, hw: HardwareConfig, *, tables=None):
         self.model, self.hw = model, hw
         self.schedule = make_schedule(model, hw)  # validates model × hardware first
+        self._spec = arch_spec(hw.arch)
         # runtime weights: the tables come from a WeightStore (RAMs written over AXI4-Lite) and
         # every width is the shape's envelope, not the generating model's own bounds
         if (hw.weights is Weights.RUNTIME) != (tables is not None):
@@ -369,7 +368,7 @@ class HadamRNNCell(wiring.Component):
     # --- row-serial: adder_tree, dense, sdf -------------------------------------------------
     def _elaborate_serial(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
-        d, b, L, G, sb, p = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits
+        d, L, G, sb, p = cfg.hidden, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits
         ev = self._ev
 
         # recurrence datapath: reads the state of the previous step, row group per cycle
@@ -377,18 +376,13 @@ class HadamRNNCell(wiring.Component):
         rd = self._window(S.read_offset, G)
         first = rd.latch(ev.first(S.read_offset), "first")
         state = None
-        if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
-            if hw.arch is Arch.ADDER_TREE:
-                dp = SignFlipAdderTree(hidden=d, block=b, lanes=L, in_width=sb, pipeline=hw.pipeline)
-            else:
-                dp = DenseTernaryMatVec(matrix=block_hadamard(d, b), lanes=L, in_width=sb, pipeline=hw.pipeline)
-            m.submodules.recurrence = dp
+        dp = datapath_class(hw.arch).for_cell(model, hw, registered=False)
+        m.submodules.recurrence = dp
+        if not self._spec.state_in_memory:
             state = Signal(d * sb, name="state")
             m.d.comb += [dp.h.eq(Mux(first, 0, state)), dp.row.eq(rd.idx)]
             r_out = dp.r
         else:
-            dp = SDFButterfly(block=b, lanes=L, in_width=sb, pipeline=hw.pipeline)
-            m.submodules.recurrence = dp
             if G > 1:
                 # block-RAM friendly: synchronous read one cycle ahead, write-first so the
                 # next step may read a row in the very cycle it is written
@@ -471,7 +465,7 @@ class HadamRNNCell(wiring.Component):
 
         # state write and the h collector
         collected = None
-        need_collect = hw.arch is not Arch.SDF or hw.expose_state
+        need_collect = not self._spec.state_in_memory or hw.expose_state
         if G > 1 and need_collect:
             nxt = [Signal(L * sb, name=f"hnext{g}") for g in range(G - 1)]
             with m.If(fa.active):
@@ -481,7 +475,7 @@ class HadamRNNCell(wiring.Component):
             collected = Cat(*nxt, hrow)
         elif G == 1:
             collected = hrow
-        if hw.arch is Arch.SDF and G > 1:
+        if self._spec.state_in_memory and G > 1:
             m.d.comb += [wp.addr.eq(fa.idx), wp.data.eq(hrow), wp.en.eq(fa.active)]
         else:
             with m.If(fa.is_last):
@@ -535,12 +529,12 @@ class HadamRNNCell(wiring.Component):
     # --- vector-parallel: butterfly ----------------------------------------------------------
     def _elaborate_parallel(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
-        d, b, sb, p = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits
+        d, sb, p = cfg.hidden, cfg.state_bits, cfg.weight_bits
         ev = self._ev
         n_in, n_out = cfg.n_in, cfg.n_out
 
         state = Signal(d * sb, name="state")
-        bf = ButterflyFWHT(hidden=d, block=b, in_width=sb, pipeline=hw.pipeline)
+        bf = datapath_class(hw.arch).for_cell(model, hw)
         m.submodules.recurrence = bf
         assert bf.latency == S.rec_latency
         self.internal_widths.update(bf.internal_widths)
@@ -688,26 +682,20 @@ class HadamRNNCell(wiring.Component):
 
     def _elaborate_registered_serial(self, m: Module) -> None:
         S, cfg, model, hw = self.schedule, self.model.config, self.model, self.hw
-        d, b, L, G, sb, p, K = cfg.hidden, cfg.block, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits, hw.pipeline
+        d, L, G, sb, p, K = cfg.hidden, S.lanes, S.groups, cfg.state_bits, cfg.weight_bits, hw.pipeline
         ev, RL = self._ev, S.table_latency
         read, proj, final, head = S.read_offset, S.proj_offset, S.final_offset, S.head_offset
 
         # --- recurrence: the state in, r out at `final` ----------------------------------------
         state = None
-        if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
-            if hw.arch is Arch.ADDER_TREE:
-                dp = SignFlipAdderTree(hidden=d, block=b, lanes=L, in_width=sb, pipeline=K, registered=True)
-            else:
-                dp = DenseTernaryMatVec(matrix=block_hadamard(d, b), lanes=L, in_width=sb, pipeline=K,
-                                        registered=True)
-            m.submodules.recurrence = dp
+        dp = datapath_class(hw.arch).for_cell(model, hw, registered=True)
+        m.submodules.recurrence = dp
+        if not self._spec.state_in_memory:
             state = Signal(d * sb, name="state")
             m.d.comb += [dp.h.eq(state), dp.row.eq(self._reg_window(read - 1, G).idx)]
             r_out = dp.r
         else:
-            dp = SDFButterfly(block=b, lanes=L, in_width=sb, pipeline=K, registered=True)
-            m.submodules.recurrence = dp
-            SR = STATE_READ_LATENCY
+            SR = state_read_lead(self._spec)
             zero = Signal(name="state_zero")  # this step reads h = 0 (first, or fresh after reset)
             with m.If(ev.pulse(read - SR)):
                 m.d.sync += zero.eq(ev.first(read - SR))
@@ -834,7 +822,7 @@ class HadamRNNCell(wiring.Component):
         # --- state write-back and the h collector --------------------------------------------------
         hw_win = self._reg_window(head, G)
         collected = hrow
-        if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+        if G > 1 and (not self._spec.state_in_memory or hw.expose_state):
             nxt = [Signal(L * sb, name=f"hnext{g}") for g in range(G - 1)]
             with m.If(hw_win.active):
                 m.d.sync += nxt[-1].eq(hrow)
@@ -842,13 +830,13 @@ class HadamRNNCell(wiring.Component):
                     m.d.sync += nxt[g].eq(nxt[g + 1])
             collected = Cat(*nxt, hrow)
         push_h = ev.pulse(S.h_push_offset)
-        if hw.arch is Arch.SDF and G > 1:
+        if self._spec.state_in_memory and G > 1:
             for lo_, width_, wp, _ in slices:
                 m.d.comb += [wp.addr.eq(hw_win.idx), wp.data.eq(hrow[lo_:lo_ + width_]), wp.en.eq(hw_win.active)]
         else:
             with m.If(push_h):
                 m.d.sync += state.eq(collected)
-            if hw.arch is not Arch.SDF:
+            if not self._spec.state_in_memory:
                 # a step that starts a sequence reads h = 0: clear the state just before its rows
                 # (after the previous step's update in the same cycle, which it overrides)
                 with m.If(ev.pulse(read - 1) & ev.first(read - 1)):

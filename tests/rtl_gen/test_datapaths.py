@@ -12,10 +12,10 @@ import pytest
 from amaranth.hdl import Fragment
 
 from hadam_hw.hadamard import block_hadamard, sylvester
-from rtl_gen.butterfly import ButterflyFWHT
-from rtl_gen.dense_matvec import DenseTernaryMatVec
-from rtl_gen.sdf import SDFButterfly
-from rtl_gen.sign_flip_adder_tree import SignFlipAdderTree
+from rtl_gen.datapaths.butterfly import ButterflyFWHT
+from rtl_gen.datapaths.dense_matvec import DenseTernaryMatVec
+from rtl_gen.datapaths.sdf import SDFButterfly
+from rtl_gen.datapaths.sign_flip_adder_tree import SignFlipAdderTree
 from tests.support.amaranth_sim import assert_exact, pack_lanes, simulate_datapath
 
 

@@ -15,10 +15,10 @@ from amaranth.hdl import Const, Module, signed
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import block_hadamard
 from rtl_gen.arith import Term, gated_rows, overflow_clamp, registered_sum
-from rtl_gen.dense_matvec import DenseTernaryMatVec
+from rtl_gen.datapaths.dense_matvec import DenseTernaryMatVec
+from rtl_gen.datapaths.sdf import SDFButterfly
+from rtl_gen.datapaths.sign_flip_adder_tree import SignFlipAdderTree
 from rtl_gen.final_add import RegisteredFinalAdd, ones_complement_interval
-from rtl_gen.sdf import SDFButterfly
-from rtl_gen.sign_flip_adder_tree import SignFlipAdderTree
 from tests.rtl_gen.test_datapaths import _extreme_vectors
 from tests.support.amaranth_sim import assert_exact, pack_lanes, simulate_datapath
 

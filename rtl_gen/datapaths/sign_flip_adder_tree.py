@@ -23,22 +23,20 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigne
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from hadam_hw.archs import Arch, arch_spec
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import check_hidden_block, sylvester
-from hadam_hw.schedule import (
-    adder_tree_levels,
-    ceil_log2,
-    pipeline_registers,
-    registered_tree_latency,
-)
+from hadam_hw.latency import ceil_log2
 from hadam_hw.widths import hadamard_sum_interval
 
-from .arith import Term, WidthLog, registered_sum, sum_tree
+from ..arith import Term, WidthLog, registered_sum, sum_tree
+from . import register
 
 __all__ = ["SignFlipAdderTree"]
 
 
+@register(Arch.ADDER_TREE)
 class SignFlipAdderTree(wiring.Component):
     """``r[l] = Σ_j S_b[i mod b][j] · h[block(i)·b + j]`` for ``i = row·lanes + l``.
 
@@ -72,11 +70,16 @@ class SignFlipAdderTree(wiring.Component):
             "r": Out(data.ArrayLayout(signed(self.out_width), lanes)),
         })
 
+    @classmethod
+    def for_cell(cls, model, hw, *, registered: bool) -> SignFlipAdderTree:
+        """The datapath of the cell for ``model`` built as ``hw``: it reads the state vector."""
+        cfg = model.config
+        return cls(hidden=cfg.hidden, block=cfg.block, lanes=hw.lanes, in_width=cfg.state_bits,
+                   pipeline=hw.pipeline, registered=registered)
+
     @property
     def latency(self) -> int:
-        if self.registered:
-            return registered_tree_latency(1 << adder_tree_levels(self.block), self.pipeline)
-        return pipeline_registers(adder_tree_levels(self.block), self.pipeline)
+        return arch_spec(Arch.ADDER_TREE).latency(self.hidden, self.block, self.lanes, self.pipeline, self.registered)
 
     @property
     def row_lead(self) -> int:

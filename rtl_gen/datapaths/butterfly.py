@@ -14,12 +14,14 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from hadam_hw.archs import Arch, arch_spec
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import check_hidden_block, fwht
-from hadam_hw.schedule import ceil_log2, pipeline_registers
+from hadam_hw.latency import ceil_log2
 
-from .arith import Term, WidthLog, sig
+from ..arith import Term, WidthLog, sig
+from . import register
 
 __all__ = ["ButterflyFWHT"]
 
@@ -28,6 +30,7 @@ def _stage_interval(iv: Interval) -> Interval:
     return (iv + iv).union(iv + (-iv))
 
 
+@register(Arch.BUTTERFLY)
 class ButterflyFWHT(wiring.Component):
     """``y = (I_{d/b} ⊗ S_b) · x`` for one vector per cycle.
 
@@ -58,9 +61,15 @@ class ButterflyFWHT(wiring.Component):
             "y": Out(data.ArrayLayout(signed(self.out_width), hidden)),
         })
 
+    @classmethod
+    def for_cell(cls, model, hw, *, registered: bool = False) -> ButterflyFWHT:
+        """The datapath of the cell for ``model`` built as ``hw``: the whole state every cycle."""
+        cfg = model.config
+        return cls(hidden=cfg.hidden, block=cfg.block, in_width=cfg.state_bits, pipeline=hw.pipeline)
+
     @property
     def latency(self) -> int:
-        return pipeline_registers(self.stages, self.pipeline)
+        return arch_spec(Arch.BUTTERFLY).latency(self.hidden, self.block, self.hidden, self.pipeline, False)
 
     def model(self, x) -> np.ndarray:
         """Bit-exact reference: ``(N, d)`` integers in, ``(N, d)`` transforms out."""

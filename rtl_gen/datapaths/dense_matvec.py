@@ -21,15 +21,19 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from hadam_hw.archs import Arch
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
-from hadam_hw.schedule import ceil_log2, pipeline_registers, registered_tree_latency
+from hadam_hw.hadamard import block_hadamard
+from hadam_hw.latency import ceil_log2, pipeline_registers, registered_tree_latency
 
-from .arith import Term, WidthLog, bits_to_ints, registered_sum, rom, sum_tree
+from ..arith import Term, WidthLog, bits_to_ints, registered_sum, rom, sum_tree
+from . import register
 
 __all__ = ["DenseTernaryMatVec"]
 
 
+@register(Arch.DENSE)
 class DenseTernaryMatVec(wiring.Component):
     """``r[l] = Σ_j M[i][j] · h[j]`` for ``i = row·lanes + l``, ``M`` any ``d × d`` ternary matrix.
 
@@ -72,6 +76,14 @@ class DenseTernaryMatVec(wiring.Component):
             "row": In(unsigned(max(1, ceil_log2(self.groups)))),
             "r": Out(data.ArrayLayout(signed(self.out_width), lanes)),
         })
+
+    @classmethod
+    def for_cell(cls, model, hw, *, registered: bool) -> DenseTernaryMatVec:
+        """The datapath of the cell for ``model`` built as ``hw``: the block Hadamard matrix as
+        arbitrary ternary constants."""
+        cfg = model.config
+        return cls(matrix=block_hadamard(cfg.hidden, cfg.block), lanes=hw.lanes, in_width=cfg.state_bits,
+                   pipeline=hw.pipeline, registered=registered)
 
     @property
     def has_correction(self) -> bool:

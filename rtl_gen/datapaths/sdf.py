@@ -28,21 +28,18 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from hadam_hw.archs import Arch, arch_spec, sdf_delay_cycles
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import fwht, log2_exact
-from hadam_hw.schedule import (
-    ceil_log2,
-    pipeline_registers,
-    registered_sdf_latency,
-    sdf_delay_cycles,
-)
 
-from .arith import Term, WidthLog, sig
+from ..arith import Term, WidthLog, sig
+from . import register
 
 __all__ = ["SDFButterfly"]
 
 
+@register(Arch.SDF)
 class SDFButterfly(wiring.Component):
     """Streaming ``(I ⊗ S_b)`` transform, ``lanes`` elements per cycle.
 
@@ -84,15 +81,20 @@ class SDFButterfly(wiring.Component):
             "y": Out(data.ArrayLayout(signed(self.out_width), lanes)),
         })
 
+    @classmethod
+    def for_cell(cls, model, hw, *, registered: bool) -> SDFButterfly:
+        """The datapath of the cell for ``model`` built as ``hw``: its state streams in."""
+        cfg = model.config
+        return cls(block=cfg.block, lanes=hw.lanes, in_width=cfg.state_bits, pipeline=hw.pipeline,
+                   registered=registered)
+
     @property
     def delay_cycles(self) -> int:
         return sdf_delay_cycles(self.block, self.lanes)
 
     @property
     def latency(self) -> int:
-        if self.registered:
-            return registered_sdf_latency(self.block, self.lanes, self.pipeline)
-        return self.delay_cycles + pipeline_registers(ceil_log2(self.block), self.pipeline)
+        return arch_spec(Arch.SDF).latency(self.block, self.block, self.lanes, self.pipeline, self.registered)
 
     @property
     def delay_registers(self) -> int:
