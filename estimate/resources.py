@@ -44,13 +44,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hadam_hw.config import Arch, HardwareConfig, Weights
+from hadam_hw.archs import arch_spec
+from hadam_hw.config import HardwareConfig, Weights
 from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
 from hadam_hw.schedule import Schedule, ceil_log2, event_offsets, make_schedule
 from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
 from hadam_hw.widths import design_widths
+from rtl_gen.datapaths import datapath_class
 
 __all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
            "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
@@ -487,6 +489,34 @@ class _Builder:
             prev = o
         return c
 
+    # --- the toolkit a datapath's own resource formula is given (rtl_gen.datapaths) ----------------
+    macc = staticmethod(macc)
+    bits = staticmethod(_bits)
+
+    def row_trees(self, rec: Component, leaf_sigs: list[list[object]], leaves: list[tuple[Interval, list[int]]], *,
+                  shared_subsums: bool, registered: bool) -> list[int] | None:
+        """The ``lanes`` sum trees of a datapath that reads the state vector (one row per lane per
+        cycle), with what Yosys shares between lanes: ``leaf_sigs`` (per lane, what each leaf
+        computes in every row group, see :func:`shared_tree`) and ``leaves`` (``(interval,
+        operand widths)``). ``shared_subsums``: identical two-input sums merge across lanes
+        before ``alumacc`` (:func:`dag_tree`), else only registered sums do. The lanes' leaf
+        gates counted so far are scaled by their share of unique leaves. Returns the operand
+        widths ``r`` brings to the final add where the root merges into it (``None``: one)."""
+        K, G = self.hw.pipeline, self.S.groups
+        walk = dag_tree if shared_subsums else shared_tree
+        t, u_root, r_iv, ops, root_registered = walk(leaf_sigs, leaves, K)
+        rec.features["leaf"] = rec.features.get("leaf", 0.0) * leaf_share(leaf_sigs)
+        rec.add(t)
+        if registered:
+            if not root_registered and len(leaves) > 1:
+                rec.add(macc(ops, r_iv.width), scale=u_root)
+                rec.add(ff=r_iv.width * u_root)
+            return None
+        if G == 1 and self.nA == 1 and not root_registered:
+            return ops  # a constant sign and a shift: the tree merges into the final sum
+        rec.add(macc(ops, r_iv.width), scale=u_root)
+        return None
+
     # --- final add ----------------------------------------------------------------------------
     def final_add(self, lanes: int, *, neg_const: bool, v_ops: list[list[int]], r_ops: list[int],
                   c_v: Component, c_r: Component) -> tuple[Component, Component]:
@@ -567,11 +597,10 @@ def resources(model: HadamModel, hw: HardwareConfig, target: str = "ecp5") -> Re
 
 def _serial(B: _Builder, ctl: Component) -> None:
     model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
-    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    d, sb, p = cfg.hidden, cfg.state_bits, cfg.weight_bits
     n_in, n_out = cfg.n_in, cfg.n_out
     L, G = S.lanes, S.groups
     const_rows = G == 1  # every table is one word: weights, signs and constants are constants
-    h_iv = Interval(*cfg.h_range)
     wv, wy, wrelu = W.width("v"), W.width("y"), W.width("relu")
     half = (1 << cfg.frac_bits) >> 1
     wch = Interval.of(model.C.astype(np.int64) + half).width
@@ -580,71 +609,22 @@ def _serial(B: _Builder, ctl: Component) -> None:
                   S.head_offset, S.head_offset - 1}:
             B.counter(ctl, G)
 
-    # --- recurrence ---------------------------------------------------------------------------
+    # --- recurrence: the datapath's own formula, and the state it reads ---------------------------
     rec = B.comp(f"recurrence ({hw.arch.value})", "recurrence")
-    r_ops = [W.width("r")]
-    if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
-        if hw.arch is Arch.ADDER_TREE:
-            ways = d // max(b, L) if G > 1 else 1
-            corr = Interval(0, b // 2)
-            leaves = [(h_iv, [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
-            var_flip = G > 1 and L < b
-            rec.add(leaf=L * b * sb * (ways - 1) + (L * (b - 1) * sb if var_flip else 0))
-            rec.formula = (f"{L} lane(s) × {len(leaves)}-operand sign-flip tree of {sb}-bit leaves; "
-                           f"block select {ways}:1; state {d}×{sb} FFs")
-        else:
-            from hadam_hw.hadamard import block_hadamard
-
-            M = block_hadamard(d, b)
-            negs = (M < 0).sum(axis=1)
-            corr = Interval(0, int(negs.max()))
-            n_leaves = b if const_rows else d  # constant rows drop their zeros
-            leaves = [(h_iv, [sb])] * n_leaves + ([(corr, [corr.width])] if negs.any() else [])
-            if not const_rows:
-                wc = max(1, int(negs.max()).bit_length())
-                words = []
-                for ln in range(L):
-                    rows = np.arange(G) * L + ln
-                    words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), _bits(negs[rows][:, None], wc + 1)[:, :wc]],
-                                                axis=1).astype(np.uint8))
-                B.rom(rec, np.concatenate(words, axis=1), address=("row", S.read_offset), sync=False)
-                rec.add(leaf=L * d * sb)
-            rec.formula = (f"{L} lane(s) × {len(leaves)}-operand generic ±1/0 tree of {sb}-bit leaves; "
-                           f"row table {G} words; state {d}×{sb} FFs")
-        # lanes whose leaves compute the same (Sylvester rows repeat their sign patterns
-        # across lanes) share their registered sub-sums and their leaf gates
-        sigs = _leaf_signatures(B, hw.arch)
-        walk = dag_tree if hw.arch is Arch.ADDER_TREE else shared_tree
-        t, u_root, r_iv, ops, registered = walk(sigs, leaves, K)
-        rec.features["leaf"] = rec.features.get("leaf", 0.0) * leaf_share(sigs)
-        rec.add(t)
+    spec = arch_spec(hw.arch)
+    r_ops = datapath_class(hw.arch).resources(B, rec, registered=False) or [W.width("r")]
+    if not spec.state_in_memory:
         rec.add(leaf=d * sb, ff=d * sb)  # 'first' gate and the state register
-        if const_rows and B.nA == 1 and not registered:
-            r_ops = ops  # a constant sign and a shift: the tree merges into the final sum
-        else:
-            rec.add(macc(ops, r_iv.width), scale=u_root)
-    else:  # SDF
-        strides = [s for s in _strides(b) if s >= L] + [s for s in _strides(b) if s < L]
-        w = sb
-        for k, s in enumerate(strides, 1):
-            w += 1
-            if s >= L:
-                D = s // L
-                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
-                B.counter(rec, 2 * D)
-            else:
-                rec.add(alu=L * 2 * w)
-            if K and k % K == 0:
-                rec.add(ff=L * w + 1)
+        rec.formula += f"; state {d}×{sb} FFs"
+    else:
         if G > 1:
             B.ram(rec, G, L * sb, sync=True)  # the state memory
         else:
             rec.add(ff=L * sb)
-        rec.add(mux=L * sb)
-        rec.formula = (f"{L} lane(s) × {len(strides)} SDF stage(s) (add, subtract, delay line); "
-                       f"state {'memory ' + str(G) + '×' + str(L * sb) if G > 1 else 'registers'}")
+        rec.add(mux=L * sb)  # 'first'
+        rec.formula += f"; state {'memory ' + str(G) + '×' + str(L * sb) if G > 1 else 'registers'}"
 
-    if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+    if G > 1 and (not spec.state_in_memory or hw.expose_state):
         B.comp("state collector", "state", f"({G}−1)×{L}×{sb} registers gathering h_t").add(ff=(G - 1) * L * sb)
 
     # --- input projection ----------------------------------------------------------------------
@@ -705,7 +685,7 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     registered windows and events, sums registered every ``K`` levels and at the root, tables
     as synchronous ROMs in logic, products as gated rows, the ones' complement final add."""
     model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
-    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    d, sb, p, K = cfg.hidden, cfg.state_bits, cfg.weight_bits, hw.pipeline
     n_in, n_out = cfg.n_in, cfg.n_out
     L, G = S.lanes, S.groups
     wy, wrelu = W.width("y"), W.width("relu")
@@ -713,69 +693,28 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     neg = (model.sign < 0).astype(np.int64)
     CP = model.C.astype(np.int64) + half + cfg.A * neg
     cp_iv = Interval.of(CP)
-    h_iv = Interval(*cfg.h_range)
+    spec = arch_spec(hw.arch)
     if G > 1:  # registered windows: an index and an activity flag each
-        n_windows = 5 + (1 if hw.arch is Arch.SDF else 0)
+        n_windows = 5 + (1 if spec.state_in_memory else 0)
         for _ in range(n_windows):
             B.counter(ctl, G)
 
-    # --- recurrence ---------------------------------------------------------------------------
+    # --- recurrence: the datapath's own formula, and the state it reads ---------------------------
     rec = B.comp(f"recurrence ({hw.arch.value}, registered)", "recurrence")
-    if hw.arch in (Arch.ADDER_TREE, Arch.DENSE):
-        if hw.arch is Arch.ADDER_TREE:
-            corr = Interval(0, b // 2)
-            leaves = [(h_iv, [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
-            ways = d // max(b, L) if G > 1 else 1
-            rec.add(leaf=L * b * sb * max(1, ways - 1) * (1 if G > 1 and L < b else 0))
-            rec.add(ff=L * (b + 1) if G > 1 else 0)  # the rows' flip bits, registered
-        else:
-            from hadam_hw.hadamard import block_hadamard
-
-            M = block_hadamard(d, b)
-            negs = (M < 0).sum(axis=1)
-            corr = Interval(0, int(negs.max()))
-            leaves = [(h_iv, [sb])] * (b if G == 1 else d) + ([(corr, [corr.width])] if negs.any() else [])
-            if G > 1:
-                wc = max(1, int(negs.max()).bit_length())
-                words = []
-                for ln in range(L):
-                    rows = np.arange(G) * L + ln
-                    words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), _bits(negs[rows][:, None], wc + 1)[:, :wc]],
-                                                axis=1).astype(np.uint8))
-                B.rom(rec, np.concatenate(words, axis=1), address=("row", S.read_offset), logic=True)
-                rec.add(leaf=L * d * sb)
-        sigs = _leaf_signatures(B, hw.arch)
-        walk = dag_tree if hw.arch is Arch.ADDER_TREE else shared_tree
-        t, u_root, r_iv, ops, registered = walk(sigs, leaves, K)
-        rec.features["leaf"] = rec.features.get("leaf", 0.0) * leaf_share(sigs)
-        rec.add(t)
-        if not registered and len(leaves) > 1:
-            rec.add(macc(ops, r_iv.width), scale=u_root)
-            rec.add(ff=r_iv.width * u_root)
+    datapath_class(hw.arch).resources(B, rec, registered=True)
+    if not spec.state_in_memory:
         rec.add(ff=d * sb)  # the state register (cleared for `first`: a reset, no gate)
-        rec.formula = f"{L} lane(s) × {len(leaves)}-operand registered tree of {sb}-bit leaves; state {d}×{sb} FFs"
-    else:  # SDF
-        strides = [s_ for s_ in _strides(b) if s_ >= L] + [s_ for s_ in _strides(b) if s_ < L]
-        w = sb
-        for k, s_ in enumerate(strides, 1):
-            w += 1
-            if s_ >= L:
-                D = s_ // L
-                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
-                B.counter(rec, 2 * D)
-            else:
-                rec.add(alu=L * 2 * w)
-            if k % K == 0 or k == len(strides):
-                rec.add(ff=L * w + 1)
+        rec.formula += f"; state {d}×{sb} FFs"
+    else:
         if G > 1:
             for lo in range(0, L * sb, 4):
                 B.ram(rec, G, min(4, L * sb - lo), sync=True)  # the state memory, 4-bit slices
         else:
             rec.add(ff=L * sb)
         rec.add(ff=L * sb)  # the register after the memory, cleared for `first`
-        rec.formula = f"{L} lane(s) × {len(strides)} SDF stage(s), registered; state memory {G}×{L * sb} in 4-bit slices"
+        rec.formula += f"; state memory {G}×{L * sb} in 4-bit slices"
 
-    if G > 1 and (hw.arch is not Arch.SDF or hw.expose_state):
+    if G > 1 and (not spec.state_in_memory or hw.expose_state):
         B.comp("state collector", "state", f"({G}−1)×{L}×{sb} registers gathering h_t").add(ff=(G - 1) * L * sb)
 
     # --- input projection: w = B·v + C' ---------------------------------------------------------
@@ -848,61 +787,16 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     head.formula = f"{n_out} accumulator(s) of {wy} bits, {L}×{p} gated rows of {wrelu} bits each"
 
 
-def _leaf_signatures(B: _Builder, arch: Arch) -> list[list[object]]:
-    """Per lane, what each tree leaf reads and how it is signed, for every row group."""
-    cfg, S = B.cfg, B.S
-    d, b, L, G = cfg.hidden, cfg.block, S.lanes, S.groups
-    rows = [[g * L + ln for g in range(G)] for ln in range(L)]
-    out = []
-    if arch is Arch.ADDER_TREE:
-        for ln in range(L):
-            sig = [(tuple(i // b for i in rows[ln]), tuple(bin((i % b) & j).count("1") & 1 for i in rows[ln]))
-                   for j in range(b)]
-            if b > 1:
-                sig.append(tuple((i % b) != 0 for i in rows[ln]))
-            out.append(sig)
-    else:
-        from hadam_hw.hadamard import block_hadamard
-
-        M = block_hadamard(d, b)
-        negs = (M < 0).sum(axis=1)
-        n_leaves = b if G == 1 else d
-        for ln in range(L):
-            r = rows[ln]
-            if G == 1:  # constant rows: the non-zero leaves only, each with its sign
-                nz = np.flatnonzero(M[r[0]])
-                sig = [(int(j), int(M[r[0], j])) for j in nz[:n_leaves]]
-            else:
-                sig = [(j, tuple(int(M[i, j]) for i in r)) for j in range(d)]
-            if negs.any():
-                sig.append(tuple(int(negs[i]) for i in r))
-            out.append(sig)
-    return out
-
-
 def _parallel(B: _Builder, ctl: Component) -> None:
     model, hw, S, cfg, W = B.model, B.hw, B.S, B.cfg, B.W
-    d, b, sb, p, K = cfg.hidden, cfg.block, cfg.state_bits, cfg.weight_bits, hw.pipeline
+    d, sb, p, K = cfg.hidden, cfg.state_bits, cfg.weight_bits, hw.pipeline
     n_in, n_out = cfg.n_in, cfg.n_out
     wv, wy, wrelu = W.width("v"), W.width("y"), W.width("relu")
-    kb = ceil_log2(b)
 
-    rec = B.comp("recurrence (butterfly)", "recurrence",
-                 f"{d}×{kb} add/subtract (fast Walsh–Hadamard), stage k on {sb}+k bits; state {d}×{sb} FFs")
-    w = sb
-    last_registered = False
-    for k in range(1, kb + 1):
-        w += 1
-        rec.add(alu=d * w)
-        last_registered = bool(K and k % K == 0)
-        if last_registered:
-            rec.add(ff=d * w)
-    rec.add(ff=d * sb, mux=d * sb)
-    r_ops = [W.width("r")]
-    if kb and B.nA == 1 and not last_registered:
-        # the last stage feeds one final add per row: it merges into that sum
-        rec.add(alu=-d * w)
-        r_ops = [w - 1, w - 1]
+    rec = B.comp(f"recurrence ({hw.arch.value})", "recurrence")
+    r_ops = datapath_class(hw.arch).resources(B, rec, registered=False) or [W.width("r")]
+    rec.add(ff=d * sb, mux=d * sb)  # the state register and its 'first' gate
+    rec.formula += f"; state {d}×{sb} FFs"
 
     proj = B.comp("input projection", "input_projection")
     if model.onehot:
@@ -950,11 +844,3 @@ def _parallel(B: _Builder, ctl: Component) -> None:
     head.add(t)
     head.add(macc(root_ops, root_iv.width))
     head.add(mux=d * (sb - 1), ff=n_out * wy)  # relu and the y buffer
-
-
-def _strides(block: int) -> list[int]:
-    out, s = [], block // 2
-    while s >= 1:
-        out.append(s)
-        s //= 2
-    return out

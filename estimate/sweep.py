@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hadam_hw.config import Arch
+from hadam_hw.archs import arch_names, arch_spec
 from hadam_hw.errors import HadamHWError
 from rtl_gen.cache import generate_cached
 
@@ -41,7 +41,7 @@ class Grid:
 
     hidden: tuple[int, ...] = (32, 64, 128)
     blocks: tuple[int, ...] = (0,)
-    archs: tuple[str, ...] = ("adder_tree", "butterfly", "sdf", "dense")
+    archs: tuple[str, ...] = arch_names()
     lanes: tuple[int, ...] = (1,)
     pipeline: tuple[int, ...] = (0,)
     state_bits: tuple[int, ...] = (12,)
@@ -57,13 +57,13 @@ def expand_grid(grid: Grid) -> tuple[list[tuple[DesignPoint, str]], list[str]]:
     for d, b, arch, L, K, sb, tgt in itertools.product(grid.hidden, grid.blocks, grid.archs, grid.lanes,
                                                        grid.pipeline, grid.state_bits, grid.targets):
         b = b or d
-        Arch(arch)
+        spec = arch_spec(arch)
         if b > d:
             skipped.append(f"hidden {d} block {b}: the block exceeds the hidden size")
             continue
-        if arch == "butterfly" and L != 1:
+        if "lanes" not in spec.options and L != 1:
             if (d, b, arch, 1, K, sb, tgt) in seen or 1 in grid.lanes:
-                continue  # the lanes axis does not apply to the butterfly: its lanes=1 point stands
+                continue  # the lanes axis does not apply (butterfly): its lanes=1 point stands
             L = 1
         if d % L:
             skipped.append(f"hidden {d} lanes {L}: lanes must divide the hidden size")

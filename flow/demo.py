@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from hadam_hw.archs import arch_names
+from hadam_hw.archs import arch_names, arch_spec
 from hadam_hw.cliargs import choice_list, positive_int
 from hadam_hw.errors import HadamHWError
 from hadam_hw.targets import target_names
@@ -120,7 +120,7 @@ def run_demo(args) -> dict:
         hw = HardwareConfig(arch=arch)
         simulator = args.simulator
         if simulator == "auto":
-            simulator = "verilator" if arch.value == "butterfly" else "icarus"
+            simulator = "icarus" if arch_spec(arch).serial else "verilator"  # whole-vector designs: faster
         res = verify(model, hw, simulator=simulator, sequences=args.sequences, seq_len=args.seq_len,
                      seed=args.seed, build_dir=out / "build", stage=lambda s: print(f"  {s}", flush=True))
         print("  " + res.summary().replace("\n", "\n  "), flush=True)

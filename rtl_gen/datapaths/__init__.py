@@ -26,11 +26,12 @@ import pkgutil
 from functools import cache
 
 from hadam_hw.archs import ARCH_SPECS, Arch, arch_spec
+from hadam_hw.errors import ConfigError
 
 __all__ = ["register", "datapath_class", "datapath_classes"]
 
 _REGISTRY: dict[Arch, type] = {}
-_REQUIRED = ("for_cell", "latency", "model")
+_REQUIRED = ("for_cell", "latency", "model", "resources")
 
 
 def register(arch: Arch | str):
@@ -70,4 +71,5 @@ def datapath_class(arch: Arch | str) -> type:
     try:
         return _REGISTRY[a]
     except KeyError:
-        raise LookupError(f"no datapath component in rtl_gen/datapaths/ is registered for {a.value}") from None
+        raise ConfigError(f"no datapath component in rtl_gen/datapaths/ is registered for the architecture "
+                          f"{a.value!r}", field="arch") from None

@@ -67,6 +67,28 @@ class ButterflyFWHT(wiring.Component):
         cfg = model.config
         return cls(hidden=cfg.hidden, block=cfg.block, in_width=cfg.state_bits, pipeline=hw.pipeline)
 
+    @classmethod
+    def resources(cls, counter, rec, *, registered: bool = False) -> list[int] | None:
+        """Resource formula (called by :mod:`estimate.resources`): ``d`` add/subtract units per
+        stage on ``state_bits + k`` bits, a register after every ``pipeline`` stages. When the
+        last stage is combinational and ``A`` a shift, it merges into the final add: returns
+        the two operands it brings there instead."""
+        cfg, K = counter.cfg, counter.hw.pipeline
+        d, sb, kb = cfg.hidden, cfg.state_bits, ceil_log2(cfg.block)
+        rec.formula = f"{d}×{kb} add/subtract (fast Walsh–Hadamard), stage k on {sb}+k bits"
+        w = sb
+        last_registered = False
+        for k in range(1, kb + 1):
+            w += 1
+            rec.add(alu=d * w)
+            last_registered = bool(K and k % K == 0)
+            if last_registered:
+                rec.add(ff=d * w)
+        if kb and counter.nA == 1 and not last_registered:
+            rec.add(alu=-d * w)
+            return [w - 1, w - 1]
+        return None
+
     @property
     def latency(self) -> int:
         return arch_spec(Arch.BUTTERFLY).latency(self.hidden, self.block, self.hidden, self.pipeline, False)

@@ -85,6 +85,47 @@ class DenseTernaryMatVec(wiring.Component):
         return cls(matrix=block_hadamard(cfg.hidden, cfg.block), lanes=hw.lanes, in_width=cfg.state_bits,
                    pipeline=hw.pipeline, registered=registered)
 
+    @classmethod
+    def resources(cls, counter, rec, *, registered: bool) -> list[int] | None:
+        """Resource formula (called by :mod:`estimate.resources`): per lane a tree of all ``d``
+        leaves (only the row's non-zeros when the rows are constant) plus the correction, the
+        leaves' gates and the row table (non-zero mask, negative mask, count of negatives);
+        only registered sums merge across lanes."""
+        cfg, S = counter.cfg, counter.S
+        d, b, sb, L, G = cfg.hidden, cfg.block, cfg.state_bits, S.lanes, S.groups
+        M = block_hadamard(d, b)
+        negs = (M < 0).sum(axis=1)
+        corr = Interval(0, int(negs.max()))
+        leaves = [(Interval(*cfg.h_range), [sb])] * (b if G == 1 else d) + ([(corr, [corr.width])] if negs.any() else [])
+        if G > 1:
+            wc = max(1, int(negs.max()).bit_length())
+            words = []
+            for ln in range(L):
+                rows = np.arange(G) * L + ln
+                words.append(np.concatenate([(M[rows] != 0), (M[rows] < 0), counter.bits(negs[rows][:, None], wc + 1)[:, :wc]],
+                                            axis=1).astype(np.uint8))
+            table = np.concatenate(words, axis=1)
+            if registered:
+                counter.rom(rec, table, address=("row", S.read_offset), logic=True)
+            else:
+                counter.rom(rec, table, address=("row", S.read_offset), sync=False)
+            rec.add(leaf=L * d * sb)
+        rec.formula = (f"{L} lane(s) × {len(leaves)}-operand registered tree of {sb}-bit leaves" if registered
+                       else f"{L} lane(s) × {len(leaves)}-operand generic ±1/0 tree of {sb}-bit leaves; row table {G} words")
+        rows = [[g * L + ln for g in range(G)] for ln in range(L)]
+        sigs = []  # per lane, per leaf: its source and sign in every row group
+        for ln in range(L):
+            r = rows[ln]
+            if G == 1:  # constant rows: the non-zero leaves only, each with its sign
+                nz = np.flatnonzero(M[r[0]])
+                sig = [(int(j), int(M[r[0], j])) for j in nz[:b]]
+            else:
+                sig = [(j, tuple(int(M[i, j]) for i in r)) for j in range(d)]
+            if negs.any():
+                sig.append(tuple(int(negs[i]) for i in r))
+            sigs.append(sig)
+        return counter.row_trees(rec, sigs, leaves, shared_subsums=False, registered=registered)
+
     @property
     def has_correction(self) -> bool:
         return bool(self.negatives.any())

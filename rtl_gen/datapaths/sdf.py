@@ -88,6 +88,29 @@ class SDFButterfly(wiring.Component):
         return cls(block=cfg.block, lanes=hw.lanes, in_width=cfg.state_bits, pipeline=hw.pipeline,
                    registered=registered)
 
+    @classmethod
+    def resources(cls, counter, rec, *, registered: bool) -> None:
+        """Resource formula (called by :mod:`estimate.resources` with its counting toolkit and the
+        recurrence part): per temporal stage two adders, their multiplexers, a delay line and
+        its group counter; per stage across lanes two adders; a register after every
+        ``pipeline`` stages (registered: and after the last). The state memory is the cell's."""
+        cfg, S, K = counter.cfg, counter.S, counter.hw.pipeline
+        L = S.lanes
+        strides = [s for s in _strides(cfg.block) if s >= L] + [s for s in _strides(cfg.block) if s < L]
+        w = cfg.state_bits
+        for k, s in enumerate(strides, 1):
+            w += 1
+            if s >= L:
+                D = s // L
+                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
+                counter.counter(rec, 2 * D)
+            else:
+                rec.add(alu=L * 2 * w)
+            if (k % K == 0 or k == len(strides)) if registered else (K and k % K == 0):
+                rec.add(ff=L * w + 1)
+        rec.formula = (f"{L} lane(s) × {len(strides)} SDF stage(s), registered" if registered
+                       else f"{L} lane(s) × {len(strides)} SDF stage(s) (add, subtract, delay line)")
+
     @property
     def delay_cycles(self) -> int:
         return sdf_delay_cycles(self.block, self.lanes)

@@ -77,6 +77,35 @@ class SignFlipAdderTree(wiring.Component):
         return cls(hidden=cfg.hidden, block=cfg.block, lanes=hw.lanes, in_width=cfg.state_bits,
                    pipeline=hw.pipeline, registered=registered)
 
+    @classmethod
+    def resources(cls, counter, rec, *, registered: bool) -> list[int] | None:
+        """Resource formula (called by :mod:`estimate.resources`): per lane a tree of ``b``
+        sign-flipped leaves plus the correction, its block select (``d / b`` ways) and, with
+        rows that change, the flip gates; Yosys merges identical sub-sums across lanes (the
+        flips are known functions of the row counter)."""
+        cfg, S = counter.cfg, counter.S
+        d, b, sb, L, G = cfg.hidden, cfg.block, cfg.state_bits, S.lanes, S.groups
+        corr = Interval(0, b // 2)
+        leaves = [(Interval(*cfg.h_range), [sb])] * b + ([(corr, [corr.width])] if b > 1 else [])
+        ways = d // max(b, L) if G > 1 else 1
+        if registered:
+            rec.add(leaf=L * b * sb * max(1, ways - 1) * (1 if G > 1 and L < b else 0))
+            rec.add(ff=L * (b + 1) if G > 1 else 0)  # the rows' flip bits, registered
+            rec.formula = f"{L} lane(s) × {len(leaves)}-operand registered tree of {sb}-bit leaves"
+        else:
+            var_flip = G > 1 and L < b
+            rec.add(leaf=L * b * sb * (ways - 1) + (L * (b - 1) * sb if var_flip else 0))
+            rec.formula = f"{L} lane(s) × {len(leaves)}-operand sign-flip tree of {sb}-bit leaves; block select {ways}:1"
+        rows = [[g * L + ln for g in range(G)] for ln in range(L)]
+        sigs = []  # per lane, per leaf: (block, flip) in every row group
+        for ln in range(L):
+            sig = [(tuple(i // b for i in rows[ln]), tuple(bin((i % b) & j).count("1") & 1 for i in rows[ln]))
+                   for j in range(b)]
+            if b > 1:
+                sig.append(tuple((i % b) != 0 for i in rows[ln]))
+            sigs.append(sig)
+        return counter.row_trees(rec, sigs, leaves, shared_subsums=True, registered=registered)
+
     @property
     def latency(self) -> int:
         return arch_spec(Arch.ADDER_TREE).latency(self.hidden, self.block, self.lanes, self.pipeline, self.registered)
