@@ -27,6 +27,7 @@ __all__ = [
     "arch_names",
     "arch_spec",
     "SERIAL_ARCHS",
+    "interleaving_arch_names",
     "adder_tree_levels",
     "dense_levels",
     "sdf_delay_cycles",
@@ -127,13 +128,14 @@ class ArchSpec:
 
 _ENTRIES: tuple[ArchSpec, ...] = (
     ArchSpec("adder_tree", "sign-flip and adder tree: lanes rows per cycle, b-input trees",
-             ROW_SERIAL, ("lanes", "pipeline"), _adder_tree_latency),
+             ROW_SERIAL, ("lanes", "pipeline", "interleave"), _adder_tree_latency),
     ArchSpec("butterfly", "fast Walsh-Hadamard transform on the whole vector, one step per cycle",
              VECTOR, ("pipeline",), _butterfly_latency),
     ArchSpec("sdf", "folded single-path delay feedback butterfly: lanes elements per cycle",
-             ROW_SERIAL, ("lanes", "pipeline"), _sdf_latency, state=STATE_MEMORY),
+             ROW_SERIAL, ("lanes", "pipeline", "interleave"), _sdf_latency, state=STATE_MEMORY),
     ArchSpec("dense", "generic ±1/0 matrix (the baseline): lanes rows per cycle",
-             ROW_SERIAL, ("lanes", "pipeline"), _dense_latency, table_bits=lambda d, b: 2 * d * d, baseline=True),
+             ROW_SERIAL, ("lanes", "pipeline", "interleave"), _dense_latency, table_bits=lambda d, b: 2 * d * d,
+             baseline=True),
 )
 
 Arch = enum.Enum("Arch", {s.name.upper(): s.name for s in _ENTRIES}, type=str, module=__name__)
@@ -147,6 +149,11 @@ SERIAL_ARCHS: tuple[Arch, ...] = tuple(a for a, s in ARCH_SPECS.items() if s.ser
 def arch_names(*, baselines: bool = True) -> tuple[str, ...]:
     """The architectures' names, in registry order (``baselines=False``: without the dense one)."""
     return tuple(s.name for s in ARCH_SPECS.values() if baselines or not s.baseline)
+
+
+def interleaving_arch_names() -> tuple[str, ...]:
+    """The architectures that can interleave sequences (``interleave`` among their options)."""
+    return tuple(s.name for s in ARCH_SPECS.values() if "interleave" in s.options)
 
 
 def arch_spec(arch: Arch | str) -> ArchSpec:

@@ -1,7 +1,7 @@
 """Argument types and the shared hardware options of every ``hadam-hw`` command.
 
-:func:`add_hardware_options` adds ``--arch``, ``--lanes`` and ``--pipeline`` (single values,
-or comma-separated lists for grids) with their choices and defaults from the registries and
+:func:`add_hardware_options` adds ``--arch``, ``--lanes``, ``--pipeline`` (single values,
+or comma-separated lists for grids) and ``--interleave`` with their choices and defaults from the registries and
 :class:`~hadam_hw.config.HardwareConfig`; :func:`hardware_config` builds the config from them.
 """
 
@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from .archs import arch_names
+from .archs import arch_names, interleaving_arch_names
 from .config import HardwareConfig, Interface, Weights
 
 __all__ = ["positive_int", "nonneg_int", "existing_file", "int_list", "block_list", "choice_list",
@@ -80,8 +80,8 @@ def choice_list(choices: tuple[str, ...], what: str):
 
 def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch_default: str | None = None) -> None:
     """``--arch``, ``--lanes``, ``--pipeline`` on ``p``: one value each, or with ``grid`` a
-    comma-separated list each (default: every architecture); without ``grid`` also
-    ``--interface`` and ``--weights``."""
+    comma-separated list each (default: every architecture); without ``grid`` (one design)
+    also ``--interleave``, ``--interface`` and ``--weights``."""
     archs = arch_names()
     if grid:
         p.add_argument("--arch", type=choice_list(archs, "architectures"), default=archs,
@@ -98,6 +98,10 @@ def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch
                    help=f"rows (adder_tree, dense) or elements (sdf) per cycle (default {_DEFAULTS.lanes})")
     p.add_argument("--pipeline", type=nonneg_int, default=_DEFAULTS.pipeline,
                    help=f"a register after every K adder levels / stages; 0 = none (default {_DEFAULTS.pipeline})")
+    p.add_argument("--interleave", type=positive_int, default=_DEFAULTS.interleave, metavar="C",
+                   help="independent sequences sharing the datapath, told apart by an id field on every "
+                        f"stream ({', '.join(interleaving_arch_names())}, pipeline >= 1; "
+                        f"default {_DEFAULTS.interleave}: none)")
     p.add_argument("--interface", choices=[i.value for i in Interface], default=_DEFAULTS.interface.value,
                    help="top-level ports: bare valid/ready streams, or AXI4-Stream with aresetn "
                         f"(default {_DEFAULTS.interface.value})")
@@ -108,5 +112,5 @@ def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch
 
 def hardware_config(args: argparse.Namespace, **extra) -> HardwareConfig:
     """The :class:`HardwareConfig` of the options :func:`add_hardware_options` added."""
-    opts = {k: getattr(args, k) for k in ("interface", "weights") if getattr(args, k, None) is not None}
+    opts = {k: getattr(args, k) for k in ("interface", "weights", "interleave") if getattr(args, k, None) is not None}
     return HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline, **{**opts, **extra})

@@ -45,13 +45,20 @@ def register(sub) -> None:
     p.set_defaults(func=_info)
 
     p = sub.add_parser("golden", help="run the integer golden model on inputs from a .npy file",
-                       description="Run the bit-exact golden model; writes h (every step), y and y_valid.")
+                       description="Run the bit-exact golden model; writes h (every step), y and y_valid. "
+                       "With --ids: interleaved sequences (SPEC §4.1), the steps in arrival order, each with "
+                       "the id of its sequence; the results in the same order, with id.")
     p.add_argument("model", type=existing_file)
     p.add_argument("--input", required=True, type=existing_file,
-                   help="X.npy: (batch, T, n_in) or (T, n_in) integers; onehot: (batch, T) or (T,) token ids")
-    p.add_argument("--first", type=existing_file, help="optional (batch, T) booleans: a new sequence starts here")
-    p.add_argument("--last", type=existing_file, help="optional (batch, T) booleans: a sequence ends here")
-    p.add_argument("-o", "--output-file", dest="out", required=True, help="OUT.npz with h, y, y_valid")
+                   help="X.npy: (batch, T, n_in) or (T, n_in) integers; onehot: (batch, T) or (T,) token ids; "
+                   "with --ids: (N, n_in) or (N,) steps in arrival order")
+    p.add_argument("--ids", type=existing_file, default=None,
+                   help="IDS.npy: (N,) non-negative integers, the sequence of each step (interleaved traffic)")
+    p.add_argument("--first", type=existing_file, help="optional (batch, T) booleans: a new sequence starts here "
+                   "(with --ids: (N,), default the first step of each id)")
+    p.add_argument("--last", type=existing_file, help="optional (batch, T) booleans: a sequence ends here "
+                   "(with --ids: (N,), default the last step of each id)")
+    p.add_argument("-o", "--output-file", dest="out", required=True, help="OUT.npz with h, y, y_valid (and id)")
     p.set_defaults(func=_golden)
 
     p = sub.add_parser(
@@ -166,6 +173,16 @@ def _golden(args) -> int:
     x = _load_npy(args.input, "--input")
     first = _load_npy(args.first, "--first") if args.first else None
     last = _load_npy(args.last, "--last") if args.last else None
+    if args.ids is not None:
+        from .golden import run_interleaved
+
+        ires = run_interleaved(model, _load_npy(args.ids, "--ids"), x, first, last)
+        buf = io.BytesIO()
+        np.savez(buf, id=ires.id, h=ires.h, y=ires.y, y_valid=ires.y_valid)
+        atomic_write_bytes(args.out, buf.getvalue())
+        print(f"ran {len(np.unique(ires.id))} interleaved sequence(s), {len(ires.id)} steps; wrote id, h "
+              f"{ires.h.shape}, y {ires.y.shape} ({int(ires.y_valid.sum())} emitted) to {args.out}")
+        return 0
     res = run_golden(model, x, first, last)
     buf = io.BytesIO()
     np.savez(buf, h=res.h, y=res.y, y_valid=res.y_valid)

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import ClassVar
 
-from .archs import Arch, arch_spec
+from .archs import Arch, arch_spec, interleaving_arch_names
 from .errors import ConfigError
 from .hadamard import is_power_of_two
 
@@ -27,6 +27,7 @@ __all__ = [
     "MAX_STATE_BITS",
     "MAX_IN_BITS",
     "MAX_WEIGHT_BITS",
+    "MAX_INTERLEAVE",
     "JsonConfig",
     "parse_enum",
     "check_int",
@@ -35,6 +36,7 @@ __all__ = [
 MAX_STATE_BITS = 32
 MAX_IN_BITS = 32
 MAX_WEIGHT_BITS = 16  # the artifact stores U and V as int8/int16
+MAX_INTERLEAVE = 1024  # sequences sharing one datapath: states in one memory, a 10-bit id
 
 
 class InputMode(str, enum.Enum):
@@ -215,6 +217,9 @@ class HardwareConfig(JsonConfig):
     default, 1); 0 is the minimal-latency, purely combinational design.
     ``interface``: bare streams (default) or AXI4-Stream ports; ``weights``: baked into the
     Verilog (default) or loaded at run time through AXI4-Lite (needs the AXI interface).
+    ``interleave``: independent sequences sharing the datapath (SPEC §4.1), their states in
+    the same memories and an ``id`` field on every stream when more than one; the
+    architectures whose registry entry lists the option, in the registered design only.
     """
 
     arch: Arch = Arch.BUTTERFLY
@@ -224,6 +229,7 @@ class HardwareConfig(JsonConfig):
     top: str = "hadamrnn"
     interface: Interface = Interface.STREAMS
     weights: Weights = Weights.BAKED
+    interleave: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch", parse_enum(Arch, self.arch, "arch"))
@@ -235,6 +241,14 @@ class HardwareConfig(JsonConfig):
             raise ConfigError(f"top must be a Verilog identifier, not {self.top!r}", field="top")
         object.__setattr__(self, "interface", parse_enum(Interface, self.interface, "interface"))
         object.__setattr__(self, "weights", parse_enum(Weights, self.weights, "weights"))
+        check_int(self.interleave, "interleave", 1, MAX_INTERLEAVE)
+        if self.interleave > 1:
+            if "interleave" not in arch_spec(self.arch).options:
+                raise ConfigError(f"interleave {self.interleave} is not supported by the {self.arch.value} "
+                                  f"architecture (only by {', '.join(interleaving_arch_names())})", field="interleave")
+            if self.pipeline < 1:
+                raise ConfigError(f"interleave {self.interleave} needs the registered design (pipeline >= 1), "
+                                  f"not pipeline {self.pipeline}", field="interleave")
 
     def check_top(self) -> None:
         """Refuse a configuration that cannot be a top level: runtime weights are loaded
@@ -262,4 +276,5 @@ class HardwareConfig(JsonConfig):
         s = f"{self.arch.value}-l{self.lanes}-p{self.pipeline}"
         s += "-h" if self.expose_state else ""
         s += "-axis" if self.interface is Interface.AXIS else ""
-        return s + ("-rw" if self.weights is Weights.RUNTIME else "")
+        s += "-rw" if self.weights is Weights.RUNTIME else ""
+        return s + (f"-i{self.interleave}" if self.interleave > 1 else "")

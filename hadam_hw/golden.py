@@ -19,7 +19,8 @@ from .hadamard import block_hadamard, fwht
 from .model import HadamModel
 from .widths import check_int64
 
-__all__ = ["GoldenResult", "run_golden", "run_reference", "prepare_inputs", "FLOAT64_EXACT"]
+__all__ = ["GoldenResult", "InterleavedResult", "run_golden", "run_interleaved", "run_interleaved_steps",
+           "run_reference", "prepare_inputs", "FLOAT64_EXACT"]
 
 FLOAT64_EXACT = 1 << 53  # every integer of magnitude below this is exact in float64
 
@@ -126,6 +127,67 @@ def run_golden(model: HadamModel, x, first=None, last=None) -> GoldenResult:
     y = _exact_matmul(relu, model.V.T, widths.abs_bound).reshape(batch, T, cfg.n_out) + model.c
     y_valid = np.ones((batch, T), dtype=bool) if cfg.output is OutputMode.EVERY_STEP else last.copy()
     return GoldenResult(h=h, y=y, y_valid=y_valid, first=first, last=last)
+
+
+@dataclass(frozen=True)
+class InterleavedResult:
+    """The steps of several interleaved sequences (SPEC §4.1), in arrival order."""
+
+    id: np.ndarray  # (N,) int64: the sequence each step belongs to
+    h: np.ndarray  # (N, hidden) int64: h_t of each step
+    y: np.ndarray  # (N, n_out) int64: y_t of each step
+    y_valid: np.ndarray  # (N,) bool: the steps that produce a y transfer
+    first: np.ndarray  # (N,) bool
+    last: np.ndarray  # (N,) bool
+
+    def y_stream(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        """``(step index, id, y)`` of every y transfer, in arrival order (each sequence's in its own order)."""
+        for n in np.nonzero(self.y_valid)[0].tolist():
+            yield n, int(self.id[n]), self.y[n]
+
+
+def run_interleaved(model: HadamModel, ids, x, first=None, last=None) -> InterleavedResult:
+    """Steps of independent sequences in arrival order, each told apart by its ``id`` (SPEC §4.1).
+
+    ``ids``: ``(N,)`` non-negative integers; ``x``: ``(N, n_in)`` integers (onehot: ``(N,)``
+    token ids); ``first``/``last``: ``(N,)`` booleans, by default the first and the last step
+    of each id. Every sequence starts from ``h = 0`` and keeps its own state: the result is
+    :func:`run_golden` run on each id's steps alone, put back in arrival order.
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.size == 0 or ids.dtype.kind not in "iu" or (ids < 0).any():
+        raise HadamHWError(f"ids must be a non-empty 1-d array of non-negative integers, not {ids.dtype} "
+                           f"of shape {ids.shape}")
+    n = ids.size
+    x = np.asarray(x)
+    if x.shape[:1] != (n,):
+        raise HadamHWError(f"ids has {n} steps but the inputs have shape {x.shape}")
+    seqs = [(int(i), np.nonzero(ids == i)[0]) for i in np.unique(ids)]
+    if first is None:
+        first = np.zeros(n, dtype=bool)
+        first[[idx[0] for _, idx in seqs]] = True
+    if last is None:
+        last = np.zeros(n, dtype=bool)
+        last[[idx[-1] for _, idx in seqs]] = True
+    first, last = (_bool_flags(name, f, (1, n), 0)[0] for name, f in (("first", first), ("last", last)))
+    cfg = model.config
+    h = np.zeros((n, cfg.hidden), dtype=np.int64)
+    y = np.zeros((n, cfg.n_out), dtype=np.int64)
+    y_valid = np.zeros(n, dtype=bool)
+    for _, idx in seqs:
+        g = run_golden(model, x[idx][None], first[idx][None], last[idx][None])
+        h[idx], y[idx], y_valid[idx] = g.h[0], g.y[0], g.y_valid[0]
+    return InterleavedResult(id=ids.astype(np.int64), h=h, y=y, y_valid=y_valid, first=first, last=last)
+
+
+def run_interleaved_steps(model: HadamModel, steps) -> InterleavedResult:
+    """:func:`run_interleaved` on a list of ``(id, first, last, x)`` steps in arrival order."""
+    steps = list(steps)
+    if not steps:
+        raise HadamHWError("no steps to run")
+    ids, first, last, xs = zip(*steps, strict=True)
+    return run_interleaved(model, np.array(ids, dtype=np.int64), np.array(xs), np.array(first, dtype=bool),
+                           np.array(last, dtype=bool))
 
 
 def run_reference(model: HadamModel, x, first=None) -> tuple[list[list[int]], list[list[int]]]:

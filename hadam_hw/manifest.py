@@ -216,6 +216,7 @@ class Manifest:
     artifact_sha256: str | None
     reset_active: str = "high"  # "low": aresetn (AXI)
     interface: str = "streams"
+    interleave: int = 1  # sequences sharing the design, told apart by the streams' id (SPEC §4.1)
 
     @property
     def regmap(self) -> dict | None:
@@ -361,7 +362,26 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
         artifact_sha256=raw.get("artifact_sha256"),
         reset_active=_reset_active(raw, where),
         interface=str(raw.get("interface", "streams")),
+        interleave=_interleave(raw, streams, where),
     )
+
+
+def _interleave(raw: dict, streams: dict[str, StreamSpec], where: str) -> int:
+    """``interleave`` (1 when absent); with C > 1 every stream must carry an ``id`` wide enough."""
+    from .schedule import ceil_log2
+
+    c = raw.get("interleave", 1)
+    if isinstance(c, bool) or not isinstance(c, int) or c < 1:
+        raise ManifestError(f"{where}.interleave must be an integer >= 1, not {c!r}")
+    for name, s in streams.items():
+        width = s.fields["id"].width if "id" in s.fields else s.sideband_width.get("id", 0) if "id" in s.sideband \
+            else 0
+        if c > 1 and width < ceil_log2(c):
+            raise ManifestError(f"{where}.streams.{name}: interleave {c} needs an id field of {ceil_log2(c)} bits, "
+                                f"not {width}")
+        if c == 1 and width:
+            raise ManifestError(f"{where}.streams.{name} has an id field but interleave is 1")
+    return c
 
 
 def _reset_active(raw: dict, where: str) -> str:
@@ -430,8 +450,7 @@ def stream_specs(model, hw, schedule=None) -> dict[str, StreamSpec]:
 
     cfg = model.config
     axis = hw.interface is Interface.AXIS
-    interleave = int(getattr(hw, "interleave", 1))  # SPEC §4.1: an id field when C > 1
-    idw = max(1, ceil_log2(interleave)) if interleave > 1 else 0
+    idw = ceil_log2(hw.interleave)  # SPEC §4.1: an id field of ceil(log2 C) bits when C > 1
     if model.onehot:
         x_data = FieldSpec("data", 0, cfg.in_bits, 1, cfg.in_bits, False, kind="token")
     else:
@@ -492,8 +511,10 @@ def make_manifest(model, hw, *, artifact_sha256: str, internal_widths: dict[str,
         "weights": hw.weights.value,
         "streams": {n: s.to_json() for n, s in stream_specs(model, hw, S).items()},
         "widths": widths,
+        "interleave": hw.interleave,
         "cycles_per_step": S.cycles_per_step,
         "latency_cycles": S.latency_cycles,
+        "loop_cycles": S.loop_cycles,
         "latency_cycles_h": S.latency_cycles_h if hw.expose_state else None,
         "cycles_per_step_set_by": S.set_by,
         "cycles_per_step_parts": dict(S.parts),

@@ -65,6 +65,8 @@ __all__ = [
     "registered_serial_schedule",
     "state_read_lead",
     "event_offsets",
+    "x_latch_offset",
+    "x_handoff_offsets",
 ]
 
 MAX_PORT_WIDTH = 65536  # bits of one stream payload; beyond this simulators choke
@@ -125,6 +127,9 @@ class Schedule:
     registered: bool = False  # the registered row-serial design (pipeline > 0)
     final_latency: int = 0  # registered: r -> h/relu registers, cycles
     table_latency: int = 1  # cycles from a table's address to its data in use
+    interleave: int = 1  # sequences sharing the datapath (SPEC §4.1)
+    loop_cycles: int = 0  # least cycles between two steps of one sequence (its state read, updated, written)
+    x_latch: int = 0  # registered: the offset where the projection latches x (onehot: the token)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -156,9 +161,10 @@ def check_hardware(model: HadamModel, hw: HardwareConfig) -> None:
                 field=name,
             )
     x_width = cfg.in_bits if model.onehot else cfg.n_in * cfg.in_bits
-    ports = {"x": x_width + 2, "y": cfg.n_out * widths.width("y") + 1}
+    idw = ceil_log2(hw.interleave)
+    ports = {"x": x_width + 2 + idw, "y": cfg.n_out * widths.width("y") + 1 + idw}
     if hw.expose_state:
-        ports["h"] = d * cfg.state_bits + 1
+        ports["h"] = d * cfg.state_bits + 1 + idw
     for name, w in ports.items():
         if w > MAX_PORT_WIDTH:
             raise ConfigError(
@@ -235,7 +241,7 @@ def make_schedule(model: HadamModel, hw: HardwareConfig) -> Schedule:
         rec_latency=lrec, proj_latency=lp, head_latency=lh, read_offset=read, proj_offset=proj,
         final_offset=final, head_offset=head, h_push_offset=h_push, y_push_offset=y_push,
         cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
-        y_fifo_depth=y_depth, h_fifo_depth=h_depth, last_event_offset=token,
+        y_fifo_depth=y_depth, h_fifo_depth=h_depth, last_event_offset=token, loop_cycles=P,
     )
 
 
@@ -292,14 +298,19 @@ def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedul
     h_push = head + G - 1
     y_push = head + lh + G - 1  # the accumulator holds y the cycle after the last row's sum
     if spec.state_in_memory:
-        rec = max(G, (head - (read - read_lead)) + 1)
+        loop = (head - (read - read_lead)) + 1
     else:
-        rec = max(G, lrec + lf + G)
-    parts = {"recurrence": rec, "input_projection": G, "output_head": G}
+        loop = lrec + lf + G
+    # C interleaved sequences offered round-robin: a sequence comes back every C steps, so the
+    # loop is shared C ways; the datapath itself takes a step every G cycles
+    C = hw.interleave
+    parts = {"recurrence": max(G, -(-loop // C)), "input_projection": G, "output_head": G}
     P = max(parts.values())
     set_by = next(k for k in ("recurrence", "input_projection", "output_head") if parts[k] == P)
-    # x is latched at proj + RL − 1 (or the token at proj − 1): inside [1, P] after its handshake
-    assert 1 <= (proj - 1 if onehot else proj + RL - 1) <= P, (proj, P)
+    # x is latched at proj + RL − 1 (or the token at proj − 1), from the input register (offsets
+    # 1 … P) or, interleaved, from a hand-off register it is copied into every P cycles
+    x_latch = x_latch_offset(proj, RL, onehot)
+    assert 1 <= x_latch <= P or C > 1, (proj, P)
     ly = y_push + 1
     lh_stream = h_push + 1
     return Schedule(
@@ -308,8 +319,22 @@ def registered_serial_schedule(model: HadamModel, hw: HardwareConfig) -> Schedul
         final_offset=final, head_offset=head, h_push_offset=h_push, y_push_offset=y_push,
         cycles_per_step=P, parts=parts, set_by=set_by, latency_cycles=ly, latency_cycles_h=lh_stream,
         y_fifo_depth=ly // P + 1, h_fifo_depth=lh_stream // P + 1, last_event_offset=y_push,
-        registered=True, final_latency=lf, table_latency=RL,
+        registered=True, final_latency=lf, table_latency=RL, interleave=C, loop_cycles=loop,
+        x_latch=x_latch,
     )
+
+
+def x_latch_offset(proj: int, table_latency: int, onehot: bool) -> int:
+    """When the projection latches its step's ``x`` (onehot: the token), cycles after the handshake."""
+    return proj - 1 if onehot else proj + table_latency - 1
+
+
+def x_handoff_offsets(S: Schedule) -> list[int]:
+    """Interleaved steps may come every ``cycles_per_step`` cycles, sooner than the projection
+    latches ``x``: the input register (valid at offsets 1 … P) is copied into a hand-off
+    register at offset P, that one at 2P …, until the latch. Empty when x waits in place."""
+    P = S.cycles_per_step
+    return [k * P for k in range(1, -(-S.x_latch // P))] if S.registered else []
 
 
 def event_offsets(S: Schedule) -> list[int]:
@@ -321,7 +346,7 @@ def event_offsets(S: Schedule) -> list[int]:
         state_lead = state_read_lead(arch_spec(S.arch))
         offs = {S.read_offset - state_lead - 1, S.read_offset - state_lead, S.read_offset - 1, S.proj_offset - 1,
                 S.proj_offset + RL - 1, S.final_offset - RL - 1, S.head_offset - RL - 1, S.head_offset - 1,
-                S.head_offset + S.head_latency - 1, S.h_push_offset, S.y_push_offset}
+                S.head_offset + S.head_latency - 1, S.h_push_offset, S.y_push_offset, *x_handoff_offsets(S)}
         assert min(offs) >= 1, sorted(offs)  # registered pulses only, never the handshake itself
     elif S.serial:
         offs = {S.read_offset, S.read_offset - 1, S.proj_offset, S.proj_offset - 1, S.final_offset,
