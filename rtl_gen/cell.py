@@ -40,7 +40,7 @@ from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.latency import ceil_log2
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
-from hadam_hw.schedule import event_offsets, make_schedule, state_read_lead
+from hadam_hw.schedule import event_offsets, make_schedule, state_read_lead, x_handoff_offsets
 from hadam_hw.widths import design_widths
 
 from .arith import (
@@ -134,49 +134,58 @@ class _StepEvents:
     Offsets are reached by chaining delays from the handshake (offset 0). Steps start at
     least ``P`` cycles apart, so a delay of at most ``P`` cycles has at most one step in
     flight and is a down-counter with latched flags; shorter or longer ones are shift
-    registers. ``first``/``last`` are valid on the cycle of the pulse.
+    registers. ``first``/``last`` (and ``id``, the sequence of an interleaved step) are
+    valid on the cycle of the pulse. Interleaved steps may be closer than a sequence's
+    loop, but never closer than ``P``: the same rule holds.
     """
 
-    def __init__(self, m: Module, P: int, pulse, first, last, offsets, registered: bool = False):
-        self._ev = {0: (pulse, first, last)}
+    def __init__(self, m: Module, P: int, pulse, first, last, offsets, registered: bool = False, ident=None):
+        ident = Const(0, 1) if ident is None else ident
+        idw = len(ident)
+        self._ev = {0: (pulse, first, last, ident)}
         prev = 0
         for o in sorted(set(offsets) - {0}):
-            p, f, la = self._ev[prev]
+            p, f, la, i = self._ev[prev]
             delta = o - prev
             if delta <= 2 or delta > P:
                 for k in range(delta):
-                    q, qf, ql = Signal(name=f"ev{prev + k + 1}"), Signal(name=f"ev{prev + k + 1}_first"), \
-                        Signal(name=f"ev{prev + k + 1}_last")
+                    n = prev + k + 1
+                    q, qf, ql = Signal(name=f"ev{n}"), Signal(name=f"ev{n}_first"), Signal(name=f"ev{n}_last")
+                    qi = Signal(idw, name=f"ev{n}_id") if not isinstance(i, Const) else i
                     m.d.sync += [q.eq(p), qf.eq(f), ql.eq(la)]
-                    p, f, la = q, qf, ql
+                    if qi is not i:
+                        m.d.sync += qi.eq(i)
+                    p, f, la, i = q, qf, ql, qi
             else:
                 cnt = Signal(range(delta), name=f"ev{o}_cnt")
                 armed = Signal(name=f"ev{o}_armed")
                 ff, fl = Signal(name=f"ev{o}_first"), Signal(name=f"ev{o}_last")
+                fi = Signal(idw, name=f"ev{o}_id") if not isinstance(i, Const) else i
                 fire = Signal(name=f"ev{o}")
+                latch = [ff.eq(f), fl.eq(la)] + ([fi.eq(i)] if fi is not i else [])
                 if registered:  # the pulse is a register: it drives wide enables and resets
                     due = Signal(name=f"ev{o}_due")
                     m.d.comb += due.eq(armed & (cnt == 1))
                     m.d.sync += fire.eq(due)
                     with m.If(p):
-                        m.d.sync += [cnt.eq(delta - 1), armed.eq(1), ff.eq(f), fl.eq(la)]
+                        m.d.sync += [cnt.eq(delta - 1), armed.eq(1), *latch]
                     with m.Elif(due):
                         m.d.sync += armed.eq(0)
                     with m.Elif(armed):
                         m.d.sync += cnt.eq(cnt - 1)
-                    p, f, la = fire, ff, fl
-                    self._ev[o] = (p, f, la)
+                    p, f, la, i = fire, ff, fl, fi
+                    self._ev[o] = (p, f, la, i)
                     prev = o
                     continue
                 m.d.comb += fire.eq(armed & (cnt == 0))
                 with m.If(p):
-                    m.d.sync += [cnt.eq(delta - 1), armed.eq(1), ff.eq(f), fl.eq(la)]
+                    m.d.sync += [cnt.eq(delta - 1), armed.eq(1), *latch]
                 with m.Elif(fire):
                     m.d.sync += armed.eq(0)
                 with m.Elif(armed):
                     m.d.sync += cnt.eq(cnt - 1)
-                p, f, la = fire, ff, fl
-            self._ev[o] = (p, f, la)
+                p, f, la, i = fire, ff, fl, fi
+            self._ev[o] = (p, f, la, i)
             prev = o
 
     def pulse(self, offset: int):
@@ -187,6 +196,20 @@ class _StepEvents:
 
     def last(self, offset: int):
         return self._ev[offset][2]
+
+    def id(self, offset: int):
+        """The sequence id of the step whose pulse is at ``offset`` (interleaved designs)."""
+        return self._ev[offset][3]
+
+
+def _select(values: list, index) -> Value:
+    """``values[index]`` as a chain of multiplexers (``index`` in range). Not an ``Array``: its
+    Verilog is a ``case`` in an ``always @*`` block, which Icarus leaves X until one of its
+    inputs changes, and a sequence's state or flag may keep its initial value for a long time."""
+    out = Value.cast(values[0])
+    for c in range(1, len(values)):
+        out = Mux(index == c, values[c], out)
+    return out
 
 
 class HadamRNNCell(wiring.Component):
@@ -276,9 +299,11 @@ class HadamRNNCell(wiring.Component):
         return self._windows[key]
 
     def _x_source(self, offset: int):
-        """``x_reg`` may be read at this offset: the next handshake comes at least P cycles later."""
-        assert 1 <= offset <= self.schedule.cycles_per_step, (offset, self.schedule.cycles_per_step)
-        return self._x_reg
+        """The register holding the step's x at this offset: ``x_reg`` (the next handshake comes at
+        least P cycles later), or the hand-off register it was copied into every P cycles."""
+        P = self.schedule.cycles_per_step
+        assert 1 <= offset <= P * len(self._x_stages), (offset, P, len(self._x_stages))
+        return self._x_stages[(offset - 1) // P]
 
     # --- elaboration ----------------------------------------------------------------------
     def elaborate(self, platform):
@@ -332,13 +357,37 @@ class HadamRNNCell(wiring.Component):
                 self.h.valid.eq(hf.r_rdy),
                 hf.r_en.eq(self.h.ready),
             ]
-        m.d.comb += [self.x.ready.eq(busy_ok & room), accept.eq(self.x.ready & self.x.valid)]
+        C = S.interleave
+        x_id = self.x.payload.id if C > 1 else Const(0, 1)
+        ready = busy_ok & room
+        if C > 1:
+            # interleaved: a step of a sequence whose previous step is still in its loop waits
+            # (x.ready low): per sequence a down-counter from its last handshake, and a register
+            # saying whether it will be free next cycle; the one of the offered id is chosen
+            L_ = S.loop_cycles
+            free = []
+            for c in range(C):
+                cnt = Signal(range(L_), name=f"seq{c}_busy")
+                nxt = Mux(accept & (x_id == c), L_ - 1, Mux(cnt != 0, cnt - 1, 0))
+                m.d.sync += cnt.eq(nxt)
+                ok = Signal(init=1, name=f"seq{c}_free")
+                m.d.sync += ok.eq(nxt == 0)
+                free.append(ok)
+            ready = ready & _select(free, x_id)
+        m.d.comb += [self.x.ready.eq(ready), accept.eq(self.x.ready & self.x.valid)]
 
         # after reset the state is zero whatever the first step says (the SDF's state memory
-        # keeps its contents through a reset, the registers do not: treat both the same)
-        fresh = Signal(init=1)
-        with m.If(accept):
-            m.d.sync += fresh.eq(0)
+        # keeps its contents through a reset, the registers do not: treat both the same); each
+        # interleaved sequence is fresh until its first step
+        if C > 1:
+            fresh_all = Signal(C, init=(1 << C) - 1, name="fresh")
+            with m.If(accept):
+                m.d.sync += fresh_all.bit_select(x_id, 1).eq(0)
+            fresh = fresh_all.bit_select(x_id, 1)
+        else:
+            fresh = Signal(init=1)
+            with m.If(accept):
+                m.d.sync += fresh.eq(0)
         first_in = self.x.payload.first | fresh
         x_reg = Signal(self.x.payload.shape())
         # registered design: x_reg follows x while the cell is ready (its enable is then a
@@ -350,7 +399,15 @@ class HadamRNNCell(wiring.Component):
         # the step's events (window starts) and its flags, at fixed offsets from the handshake;
         # tables are read synchronously, so their windows start one cycle ahead of the use
         offsets = set(event_offsets(S))
-        self._ev = _StepEvents(m, P, accept, first_in, self.x.payload.last, offsets, registered=S.registered)
+        self._ev = _StepEvents(m, P, accept, first_in, self.x.payload.last, offsets, registered=S.registered,
+                               ident=x_id if C > 1 else None)
+        # interleaved steps may come sooner than the projection latches x: hand-off registers
+        self._x_stages = [x_reg]
+        for k, o in enumerate(x_handoff_offsets(S)):
+            stage = Signal(self.x.payload.shape(), name=f"x_handoff{k}")
+            with m.If(self._ev.pulse(o)):
+                m.d.sync += stage.eq(self._x_stages[-1])
+            self._x_stages.append(stage)
         self._windows: dict[tuple[int, int], _Window] = {}
         self._m = m
         self._x_reg = x_reg
@@ -686,13 +743,32 @@ class HadamRNNCell(wiring.Component):
         ev, RL = self._ev, S.table_latency
         read, proj, final, head = S.read_offset, S.proj_offset, S.final_offset, S.head_offset
 
+        C = S.interleave
+
+        def held_id(offset: int, name: str):
+            """The id of the step whose pulse is at ``offset``, held in a register until the next
+            step's (steps are at least P >= G cycles apart: it covers that step's window)."""
+            reg = Signal(len(ev.id(offset)), name=name)
+            with m.If(ev.pulse(offset)):
+                m.d.sync += reg.eq(ev.id(offset))
+            return reg
+
         # --- recurrence: the state in, r out at `final` ----------------------------------------
+        # interleaved: one state per sequence in the same memories (SDF: C × the rows, addressed
+        # by the id above the row; trees: C state registers, the step's chosen by its id)
         state = None
+        banks: list[Signal] = []
+        state_mem = self._spec.state_in_memory and (G > 1 or C > 1)  # else a register (one row group)
         dp = datapath_class(hw.arch).for_cell(model, hw, registered=True)
         m.submodules.recurrence = dp
         if not self._spec.state_in_memory:
-            state = Signal(d * sb, name="state")
-            m.d.comb += [dp.h.eq(state), dp.row.eq(self._reg_window(read - 1, G).idx)]
+            if C > 1:
+                banks = [Signal(d * sb, name=f"state{c}") for c in range(C)]
+                m.d.comb += dp.h.eq(_select(banks, held_id(read - 1, "state_rid")))
+            else:
+                state = Signal(d * sb, name="state")
+                m.d.comb += dp.h.eq(state)
+            m.d.comb += dp.row.eq(self._reg_window(read - 1, G).idx)
             r_out = dp.r
         else:
             SR = state_read_lead(self._spec)
@@ -700,14 +776,22 @@ class HadamRNNCell(wiring.Component):
             with m.If(ev.pulse(read - SR)):
                 m.d.sync += zero.eq(ev.first(read - SR))
             q = Signal(L * sb, name="state_q")  # after the memory's read register, cleared for `first`
-            if G > 1:
+
+            def state_addr(idx, ident):
+                """Row ``idx`` of sequence ``ident``: the id above the row bits (G is a power of two)."""
+                if C == 1:
+                    return idx
+                return Cat(idx, ident) if G > 1 else ident
+
+            if state_mem:
                 # slices of at most 4 bits: distributed RAM where the target has it (an inferred
                 # block RAM has no output register and is slow), block RAM elsewhere
-                raddr = self._reg_window(read - SR, G).idx
+                raddr = state_addr(self._reg_window(read - SR, G).idx,
+                                   held_id(read - SR - 1, "state_rid") if C > 1 else None)
                 slices = []
                 for lo_ in range(0, L * sb, 4):
                     width_ = min(4, L * sb - lo_)
-                    mem = memory.Memory(shape=unsigned(width_), depth=G, init=[])
+                    mem = memory.Memory(shape=unsigned(width_), depth=G * C, init=[])
                     m.submodules[f"state{lo_ // 4}"] = mem
                     rp = mem.read_port()  # not transparent: the write comes before the next read
                     m.d.comb += rp.addr.eq(raddr)
@@ -830,9 +914,18 @@ class HadamRNNCell(wiring.Component):
                     m.d.sync += nxt[g].eq(nxt[g + 1])
             collected = Cat(*nxt, hrow)
         push_h = ev.pulse(S.h_push_offset)
-        if self._spec.state_in_memory and G > 1:
+        if state_mem:
+            waddr = state_addr(hw_win.idx, held_id(head - 1, "state_wid") if C > 1 else None)
             for lo_, width_, wp, _ in slices:
-                m.d.comb += [wp.addr.eq(hw_win.idx), wp.data.eq(hrow[lo_:lo_ + width_]), wp.en.eq(hw_win.active)]
+                m.d.comb += [wp.addr.eq(waddr), wp.data.eq(hrow[lo_:lo_ + width_]), wp.en.eq(hw_win.active)]
+        elif banks:
+            # a step that starts a sequence reads h = 0: its bank is cleared just before its rows
+            # (after that sequence's previous update in the same cycle, which it overrides)
+            for c, bank in enumerate(banks):
+                with m.If(push_h & (ev.id(S.h_push_offset) == c)):
+                    m.d.sync += bank.eq(collected)
+                with m.If(ev.pulse(read - 1) & ev.first(read - 1) & (ev.id(read - 1) == c)):
+                    m.d.sync += bank.eq(0)
         else:
             with m.If(push_h):
                 m.d.sync += state.eq(collected)
@@ -841,8 +934,10 @@ class HadamRNNCell(wiring.Component):
                 # (after the previous step's update in the same cycle, which it overrides)
                 with m.If(ev.pulse(read - 1) & ev.first(read - 1)):
                     m.d.sync += state.eq(0)
+        h_id = [ev.id(S.h_push_offset)] if C > 1 else []
         if self._hf is not None:
-            m.d.comb += [self._hf.w_en.eq(push_h), self._hf.w_data.eq(Cat(collected, ev.last(S.h_push_offset)))]
+            m.d.comb += [self._hf.w_en.eq(push_h),
+                         self._hf.w_data.eq(Cat(collected, ev.last(S.h_push_offset), *h_id))]
 
         # --- output head: y += V[:, rows]·relu(h[rows]) from the registered relu --------------------
         V = model.V.astype(np.int64)  # (n_out, d)
@@ -870,7 +965,8 @@ class HadamRNNCell(wiring.Component):
             accs.append(acc)
         self.internal_widths.note("head.acc", wy)
         last_y = ev.last(S.y_push_offset)
+        y_id = [ev.id(S.y_push_offset)] if C > 1 else []
         m.d.comb += [
             self._yf.w_en.eq(ev.pulse(S.y_push_offset) & (Const(1, 1) if self._every_step else last_y)),
-            self._yf.w_data.eq(Cat(cat_lanes(accs, wy), last_y)),
+            self._yf.w_data.eq(Cat(cat_lanes(accs, wy), last_y, *y_id)),
         ]

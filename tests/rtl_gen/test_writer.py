@@ -59,7 +59,8 @@ def check_manifest(man: dict, verilog: str) -> None:
         f = st["fields"]
         data = f["data"]
         assert data["offset"] == 0 and data["width"] == data["lanes"] * data["lane_width"]
-        assert f["last"]["offset"] == st["width"] - 1
+        # interleaved (SPEC §4.1): the id is the top field, after the flags
+        assert f["last"]["offset"] == st["width"] - 1 - f.get("id", {}).get("width", 0)
         if name == "x":
             assert f["first"]["offset"] == data["width"]
     assert man["streams"]["y"]["fields"]["data"]["lane_width"] == man["widths"]["y"]

@@ -20,7 +20,7 @@ from hadam_hw.manifest import FieldSpec, stream_specs
 
 __all__ = [
     "CellRun", "run_cell", "pack_x", "assert_exact", "simulate_cell", "expected_streams",
-    "pack_lanes", "unpack_lanes", "simulate_datapath",
+    "pack_lanes", "unpack_lanes", "simulate_datapath", "run_cell_interleaved",
 ]
 
 
@@ -45,9 +45,9 @@ def pack_x(model, x_step, first: bool, last: bool) -> int:
     return stream_specs(model, HardwareConfig())["x"].pack(data=x_step, first=int(first), last=int(last))
 
 
-def _unpack(spec, word: int) -> tuple[list[int], int]:
+def _unpack(spec, word: int) -> tuple[list[int], int, int]:
     fields = spec.unpack(word)
-    return fields["data"], fields["last"]
+    return fields["data"], fields["last"], fields.get("id", 0)
 
 
 @dataclass
@@ -56,9 +56,11 @@ class CellRun:
     y: list[list[int]] = field(default_factory=list)
     y_last: list[int] = field(default_factory=list)
     y_cycles: list[int] = field(default_factory=list)
+    y_id: list[int] = field(default_factory=list)
     h: list[list[int]] = field(default_factory=list)
     h_last: list[int] = field(default_factory=list)
     h_cycles: list[int] = field(default_factory=list)
+    h_id: list[int] = field(default_factory=list)
     cycles: int = 0
 
 
@@ -103,11 +105,11 @@ def simulate_cell(cell, words: list[int], *, n_y: int, n_h: int, gap: float = 0.
                 i += 1
                 presenting = False
             if vals[1] and y_rdy:
-                lanes, last = _unpack(specs["y"], vals[2])
-                run.y.append(lanes), run.y_last.append(last), run.y_cycles.append(cycle)
+                lanes, last, ident = _unpack(specs["y"], vals[2])
+                run.y.append(lanes), run.y_last.append(last), run.y_cycles.append(cycle), run.y_id.append(ident)
             if has_h and vals[3] and h_rdy:
-                lanes, last = _unpack(specs["h"], vals[4])
-                run.h.append(lanes), run.h_last.append(last), run.h_cycles.append(cycle)
+                lanes, last, ident = _unpack(specs["h"], vals[4])
+                run.h.append(lanes), run.h_last.append(last), run.h_cycles.append(cycle), run.h_id.append(ident)
             cycle += 1
         # a few more cycles: nothing extra may come out
         for _ in range(2 * S.latency_cycles + 2):
@@ -172,6 +174,38 @@ def run_cell(cell, x, first, last, *, gap: float = 0.0, ready: float = 1.0, seed
         assert_exact(hs, np.array(run.h, dtype=np.int64), "h", ("step", "state lane"))
         assert_exact(g.last.reshape(-1).astype(int), np.array(run.h_last), "h.last", ("step",))
     return run, y_steps
+
+
+def run_cell_interleaved(cell, ids, x, first=None, last=None, *, gap: float = 0.0, ready: float = 1.0,
+                         seed: int = 0, vcd: str | None = None):
+    """Simulate an interleaved ``cell`` on steps in arrival order (``ids``, ``x``, flags as for
+    :func:`hadam_hw.golden.run_interleaved`); compare every output, its id and last flag with
+    the golden model, per sequence in order. Returns the :class:`CellRun` and the golden result."""
+    from hadam_hw.golden import run_interleaved
+
+    model = cell.model
+    g = run_interleaved(model, ids, x, first, last)
+    spec = stream_specs(model, cell.hw)["x"]
+    xs = np.asarray(x)
+    words = [spec.pack(data=xs[n], first=int(g.first[n]), last=int(g.last[n]), id=int(g.id[n]))
+             for n in range(len(g.id))]
+    n_y = int(g.y_valid.sum())
+    run = simulate_cell(cell, words, n_y=n_y, n_h=len(words) if cell.hw.expose_state else 0,
+                        gap=gap, ready=ready, seed=seed, vcd=vcd)
+    assert len(run.accept_cycles) == len(words)
+    got_ids = np.array(run.y_id, dtype=np.int64)
+    for c in np.unique(g.id).tolist():  # per sequence, in the order of its own inputs
+        steps = np.nonzero(g.y_valid & (g.id == c))[0]
+        mine = np.nonzero(got_ids == c)[0]
+        got = np.array(run.y, dtype=np.int64).reshape(-1, model.config.n_out)[mine]
+        assert_exact(g.y[steps], got, f"y of sequence {c}", ("y item", "output lane"))
+        assert_exact(g.last[steps].astype(int), np.array(run.y_last)[mine], f"y.last of sequence {c}", ("y item",))
+        if cell.hw.expose_state:
+            hmine = np.nonzero(np.array(run.h_id) == c)[0]
+            hsteps = np.nonzero(g.id == c)[0]
+            assert_exact(g.h[hsteps], np.array(run.h, dtype=np.int64)[hmine], f"h of sequence {c}",
+                         ("step", "state lane"))
+    return run, g
 
 
 def pack_lanes(values, width: int) -> int:
