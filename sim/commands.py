@@ -85,6 +85,10 @@ def _sim(args) -> int:
     if hw.interface.value == "axis":
         from .axi_verify import verify_axi
 
+        if hw.interleave > 1:
+            raise HadamHWError("the AXI testbench does not drive interleaved sequences (s_axis_tid): simulate "
+                               "--interleave with --interface streams")
+
         stage(f"AXI design {hw.tag}: cocotbext-axi testbench, {1 + len(args.also_load)} model(s)")
         res = verify_axi([model, *args.also_load], hw, simulator=args.simulator, sequences=args.sequences,
                          seq_len=args.seq_len, seed=args.seed, build_dir=args.build_dir,

@@ -2,7 +2,9 @@
 
 Expected payloads are queued when the input that causes them is accepted (so a reset can
 discard exactly what was in flight); each output transfer pops its stream's queue and is
-compared as a whole packed integer, decoded lane by lane only to explain a mismatch. The
+compared as a whole packed integer, decoded lane by lane only to explain a mismatch. With
+interleaved sequences (SPEC §4.1) each stream has one queue per sequence id: an output is
+compared with the oldest one its id field names, so only each sequence's own order counts. The
 run ends with :meth:`Scoreboard.finish`, which fails unless nothing is left in any queue.
 No cocotb import: the same object is exercised by plain unit tests.
 """
@@ -28,6 +30,7 @@ class Expected:
     in_cycle: int
     covers: int = 0  # input steps this comparison verifies (for the steps-checked count)
     timing: bool = False  # full-throughput segment: the latency must be exact
+    ident: int = 0  # the sequence id (interleaved designs)
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Scoreboard:
         self.waves = waves
         self.max_failures = max_failures
         self.period_ns = period_ns
-        self.queues: dict[str, deque[Expected]] = {name: deque() for name in specs}
+        # one queue per stream and sequence id (a single id 0 unless the streams carry an id)
+        self.queues: dict[tuple[str, int], deque[Expected]] = {}
         self.failures: list[Failure] = []
         self.checked = {name: 0 for name in specs}
         self.steps_checked = 0
@@ -76,6 +80,9 @@ class Scoreboard:
         """Enough failures collected: the first is what matters, a few more give context."""
         return len(self.failures) >= self.max_failures
 
+    def _queue(self, stream: str, ident: int) -> deque[Expected]:
+        return self.queues.setdefault((stream, ident), deque())
+
     def pending(self) -> int:
         return sum(len(q) for q in self.queues.values())
 
@@ -84,7 +91,7 @@ class Scoreboard:
         return min(heads, key=lambda e: e.in_cycle) if heads else None
 
     def expect(self, item: Expected) -> None:
-        self.queues[item.stream].append(item)
+        self._queue(item.stream, item.ident).append(item)
 
     def flush(self) -> int:
         """A reset: everything in flight is gone and will not be compared."""
@@ -114,9 +121,11 @@ class Scoreboard:
     def check(self, stream: str, got: int, cycle: int) -> bool:
         """Compare one output transfer on ``stream`` (its whole payload as an unsigned int)."""
         spec = self.specs[stream]
-        q = self.queues[stream]
+        ident = spec.fields["id"].unpack(got)[0] if "id" in spec.fields else 0
+        q = self._queue(stream, ident)
         if not q:
-            self.fail("unexpected", f"{stream}: an output transfer nobody asked for "
+            seq = f" of sequence {ident}" if "id" in spec.fields else ""
+            self.fail("unexpected", f"{stream}: an output transfer{seq} nobody asked for "
                       f"(payload {spec.unpack(got)}): an extra, repeated or stale output", cycle, stream=stream)
             return False
         exp = q.popleft()

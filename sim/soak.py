@@ -38,6 +38,9 @@ SOAK_CONFIGS: tuple[tuple[dict, HardwareConfig], ...] = (
      HardwareConfig(arch="dense", lanes=8, pipeline=2, expose_state=False)),
     (dict(hidden=32, block=32, n_in=2, n_out=2, output="last_step"),
      HardwareConfig(arch="butterfly", pipeline=0, expose_state=True)),
+    # three interleaved sequences (SPEC §4.1) in any order, one state memory
+    (dict(hidden=16, block=16, n_in=3, n_out=2, output="every_step"),
+     HardwareConfig(arch="sdf", lanes=2, expose_state=True, interleave=3)),
 )
 
 
@@ -55,17 +58,19 @@ def soak_plan(model, manifest: Manifest, steps: int, rng: np.random.Generator, r
     first, last = sequence_flags(rows, row_len, rng, min_len=1, max_len=120)
     segs = []
     span = manifest.latency_cycles + manifest.cycles_per_step + 1
-    for r in range(rows):
+    C = manifest.interleave  # interleaved: C rows per segment, one per sequence id
+    for r in range(0, rows, C):
+        group = list(range(r, min(rows, r + C)))
         u = rng.random()
-        if u < 0.25:
-            segs.append(Segment(f"row{r}-full-throughput", [r], timing=True))
+        if u < 0.25 and len(group) == C:
+            segs.append(Segment(f"row{r}-full-throughput", group, timing=True))
             continue
         idle, bp = (float(v) for v in rng.choice([0.0, 0.1, 0.3, 0.5, 0.8], size=2))
         resets = []
         if rng.random() < 0.125:
             resets = [ResetPoint(r, int(rng.integers(0, row_len - 1)), delay=int(rng.integers(0, span)),
                                  hold=int(rng.integers(1, 4)))]
-        segs.append(Segment(f"row{r}-idle{idle}-bp{bp}", [r], idle=idle, backpressure=bp, resets=resets))
+        segs.append(Segment(f"row{r}-idle{idle}-bp{bp}", group, idle=idle, backpressure=bp, resets=resets))
     return x, first, last, segs
 
 

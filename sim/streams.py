@@ -66,12 +66,11 @@ class StreamSource:
     def idle(self) -> bool:
         return self.current is None and not self.queue
 
-    def drop_while(self, pred) -> int:
-        """Drop queued (not yet offered) items from the front while ``pred(tag)``."""
-        n = 0
-        while self.queue and pred(self.queue[0][1]):
-            self.queue.popleft()
-            n += 1
+    def drop_where(self, pred) -> int:
+        """Drop every queued (not yet offered) item whose tag satisfies ``pred``."""
+        keep = deque(item for item in self.queue if not pred(item[1]))
+        n = len(self.queue) - len(keep)
+        self.queue = keep
         return n
 
     def abort(self) -> None:

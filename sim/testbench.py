@@ -3,7 +3,13 @@
 Shape of the cocotbext-axi / verilog-axis testbenches: a :class:`TB` class owning the
 clock, the reset and the stream drivers, and one test, :func:`run_test`, which plays the
 plan's segments. Stimulus and expected results come from the files the plan names
-(``sim.stimulus``); the testbench never recomputes the model. The outcome, including the
+(``sim.stimulus``); the testbench never recomputes the model.
+
+Interleaved designs (``interleave`` C > 1, SPEC §4.1): the rows of a segment take the ids
+0 … C−1 in turn (a row follows the one C places before it under the same id), and their
+steps are merged into one input stream, round-robin in full-throughput segments (where the
+interval between inputs is asserted) and in a seeded random order otherwise; a reset
+drops the rest of every row it cuts. The outcome, including the
 first failure with its step, lane, values, cycle and waveform path, goes to the plan's
 report file, read back by :mod:`sim.runner`.
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import deque
 from pathlib import Path
 
 import cocotb
@@ -67,7 +74,10 @@ class TB:
         self._fall = FallingEdge(self.clk)
         self._settled = ReadOnly()
         self._expected_rows: dict[int, dict[str, list[int] | None]] = {}
-        self._uncovered = 0
+        self._row_id: dict[int, int] = {}
+        self._row_len: dict[int, int] = {}
+        self._row_in: dict[int, int] = {}  # steps of each row accepted so far
+        self._uncovered: dict[int, int] = {}  # per row: steps since its last compared output
         self._timing = False
         self._last_in: int | None = None
         self._progress = 0
@@ -101,7 +111,7 @@ class TB:
         self.cycle += 1
         self.resets += 1
         self.scoreboard.flush()
-        self._uncovered = 0
+        self._uncovered = {}
         self._last_in = None
         self._progress = self.cycle
         # outputs must be clean right after reset: read every output port for a while
@@ -123,22 +133,43 @@ class TB:
                 raise _Stop from None
 
     # --- expected payloads, packed per row when the row starts ------------------------------
-    def _prepare_row(self, row: int) -> None:
+    def _prepare_row(self, row: int, ident: int) -> list[tuple[int, tuple[int, int]]]:
+        """The row's input items ``(payload, (row, step))`` under sequence ``ident``; its
+        expected outputs are packed and kept for when its inputs are accepted."""
         x, y = self.m.streams["x"], self.m.streams["y"]
         first, last = self.first[row].astype(np.int64), self.last[row].astype(np.int64)
-        xp = x.pack_rows(data=self.x[row], first=first, last=last)
-        for t, p in enumerate(xp):
-            self.source.send_nowait(p, (row, t))
+        ids = np.full(len(first), ident, dtype=np.int64)
+        xp = x.pack_rows(data=self.x[row], first=first, last=last, id=ids)
         rows: dict[str, list[int] | None] = {}
         emit = np.nonzero(self.y_valid[row])[0]
-        yp = y.pack_rows(data=self.y[row][emit], first=first[emit], last=last[emit]) if emit.size else []
+        yp = y.pack_rows(data=self.y[row][emit], first=first[emit], last=last[emit], id=ids[emit]) \
+            if emit.size else []
         full: list[int | None] = [None] * len(first)
         for t, p in zip(emit.tolist(), yp, strict=True):
             full[t] = p
         rows["y"] = full
         if "h" in self.m.streams:
-            rows["h"] = self.m.streams["h"].pack_rows(data=self.h[row], first=first, last=last)
+            rows["h"] = self.m.streams["h"].pack_rows(data=self.h[row], first=first, last=last, id=ids)
         self._expected_rows[row] = rows
+        self._row_id[row], self._row_len[row], self._row_in[row] = ident, len(first), 0
+        return [(p, (row, t)) for t, p in enumerate(xp)]
+
+    def _queue_segment(self, seg: Segment, seed: int) -> None:
+        """Offer the segment's rows: one after another, or (interleaved) merged across ids."""
+        C = self.m.interleave
+        lanes: list[deque] = [deque() for _ in range(C)]
+        for k, row in enumerate(seg.rows):
+            lanes[k % C].extend(self._prepare_row(row, k % C))
+        rng = np.random.default_rng(seed)
+        turn = 0
+        while any(lanes):
+            live = [j for j in range(C) if lanes[j]]
+            if seg.timing:  # round-robin: the rate the manifest's cycles_per_step is for
+                j = next(j for j in [*range(turn, C), *range(turn)] if lanes[j])
+                turn = (j + 1) % C
+            else:
+                j = live[int(rng.integers(len(live)))]
+            self.source.send_nowait(*lanes[j].popleft())
 
     # --- one clock cycle ----------------------------------------------------------------------
     async def tick(self) -> None:
@@ -182,23 +213,26 @@ class TB:
                                      f"cycles_per_step = {cps}", c, stream="x", row=row, step=step,
                                      expected=cps, got=gap)
         self._last_in = c
-        self._uncovered += 1
+        self._row_in[row] += 1
+        uncovered = self._uncovered.get(row, 0) + 1
         exp = self._expected_rows[row]
+        ident = self._row_id[row]
         has_h = "h" in exp
         if has_h:
-            self.scoreboard.expect(Expected("h", row, step, exp["h"][step], c, covers=1, timing=self._timing))
-            self._uncovered = 0
+            self.scoreboard.expect(Expected("h", row, step, exp["h"][step], c, covers=1, timing=self._timing,
+                                            ident=ident))
+            uncovered = 0
         yp = exp["y"][step]
         if yp is not None:
-            self.scoreboard.expect(Expected("y", row, step, yp, c, covers=0 if has_h else self._uncovered,
-                                            timing=self._timing))
+            self.scoreboard.expect(Expected("y", row, step, yp, c, covers=0 if has_h else uncovered,
+                                            timing=self._timing, ident=ident))
             if not has_h:
-                self._uncovered = 0
+                uncovered = 0
+        self._uncovered[row] = uncovered
         rp = self._reset_points.get((row, step))
         if rp is not None:
             self._reset_due = (c + rp.delay, rp)
             self.source.hold = True
-            self.source.drop_while(lambda t: t[0] == row)
 
     # --- a segment ----------------------------------------------------------------------------
     async def run_segment(self, seg: Segment, index: int) -> None:
@@ -211,8 +245,7 @@ class TB:
         self._reset_points = {(r.row, r.step): r for r in seg.resets}
         self._reset_due: tuple[int, object] | None = None
         start_cycle, start_steps, start_checked = self.cycle, self.steps_in, self.scoreboard.steps_checked
-        for row in seg.rows:
-            self._prepare_row(row)
+        self._queue_segment(seg, seed)
         cps = self.m.cycles_per_step
         max_lat = max(self.m.latency(n) for n in self.outputs)
         # no transfer at all for this long means something is stuck (stalls are bursty, mean 3)
@@ -221,6 +254,10 @@ class TB:
             if self._reset_due is not None and self.cycle >= self._reset_due[0]:
                 rp = self._reset_due[1]
                 self._reset_due = None
+                # the rows the reset cuts (begun, not finished) lose the rest of their steps: their
+                # state is gone; rows not begun yet start clean after it
+                cut = {r for r, n in self._row_in.items() if 0 < n < self._row_len[r]}
+                self.source.drop_where(lambda t, cut=cut: t[0] in cut)
                 await self.reset(rp.hold)
                 self.source.hold = False
                 continue
@@ -245,6 +282,8 @@ class TB:
             await self.tick()
         for row in seg.rows:
             self._expected_rows.pop(row, None)
+            self._row_in.pop(row, None)
+            self._uncovered.pop(row, None)
         self.segments_done.append({
             "name": seg.name, "rows": len(seg.rows), "cycles": self.cycle - start_cycle,
             "steps_in": self.steps_in - start_steps,

@@ -147,9 +147,16 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
     Segments: full throughput with exact timing over up to two sequences and the extremes
     row, back to back; the reset rows; the remaining sequences under idle and back-pressure
     levels from mild to heavy. Returns ``(x, first, last, segments)``.
+
+    Interleaved designs (``interleave`` C > 1): at least C sequences, the full-throughput
+    segment has C of them (the extremes row among them) offered round-robin, the resets cut
+    interleaved rows, and the others stall C at a time in a random order of sequences.
     """
     if sequences < 1 or seq_len < 1:
         raise HadamHWError("sequences and seq_len must be at least 1")
+    C = manifest.interleave
+    if C > 1:
+        sequences = max(sequences, C)
     rng = np.random.default_rng(seed)
     user = list(range(sequences))
     xs = [draw_inputs(model, sequences, seq_len, rng)]
@@ -167,6 +174,11 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
     # up to two sequences at full throughput (back to back, then the extremes row); the rest stall
     n_timing = sequences if not stalls else (2 if sequences >= 3 else 1)
     timing_rows = user[:n_timing] + ([extreme_row] if extreme_row is not None else [])
+    if C > 1:  # a multiple of C rows of equal length: round-robin to the end
+        pool = user + ([extreme_row] if extreme_row is not None else [])
+        pool = pool[-1:] + pool[:-1] if extreme_row is not None else pool  # the extremes row first
+        n_t = C if stalls else C * (len(pool) // C)
+        timing_rows = pool[:n_t]
     segs = [Segment("full-throughput", timing_rows, timing=True)]
     if cut_rows is not None:
         # one reset in the middle of a sequence (state and outputs in flight), one just after
@@ -177,10 +189,11 @@ def check_plan(model: HadamModel, manifest: Manifest, *, sequences: int, seq_len
         segs.append(Segment("resets-in-flight", list(cut_rows), idle=0.2, backpressure=0.2, resets=[
             ResetPoint(cut_rows[0], step, delay=int(rng.integers(0, span)), hold=int(rng.integers(1, 4))),
             ResetPoint(cut_rows[1], seq_len - 1, delay=int(rng.integers(0, max(1, lat_y))), hold=1)]))
-    levels = [(0.3, 0.0), (0.0, 0.3), (0.5, 0.5), (0.1, 0.8), (0.8, 0.1)]
-    for i, r in enumerate(user[n_timing:]):
+    levels = [(0.3, 0.0), (0.0, 0.3), (0.5, 0.5), (0.1, 0.8), (0.8, 0.1)] if stalls else [(0.0, 0.0)]
+    rest = [r for r in user if r not in timing_rows]
+    for i, k in enumerate(range(0, len(rest), C)):
         idle, bp = levels[i % len(levels)]
-        segs.append(Segment(f"stalls-idle{idle}-bp{bp}", [r], idle=idle, backpressure=bp))
+        segs.append(Segment(f"stalls-idle{idle}-bp{bp}", rest[k:k + C], idle=idle, backpressure=bp))
     return x, first, last, segs
 
 

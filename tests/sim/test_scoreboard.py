@@ -61,3 +61,35 @@ def test_reset_discards_in_flight():
     y, sb = _sb()
     sb.expect(Expected("y", 0, 0, 0, in_cycle=1))
     assert sb.flush() == 1 and sb.finish()
+
+
+def _sb_ids():
+    y = StreamSpec("y", "y_valid", "y_ready", "y_payload", 27, {
+        "data": FieldSpec("data", 0, 24, 3, 8, True),
+        "last": FieldSpec("last", 24, 1),
+        "id": FieldSpec("id", 25, 2),
+    })
+    return y, Scoreboard({"y": y}, {"y": 2})
+
+
+def test_interleaved_outputs_are_compared_per_sequence():
+    """SPEC §4.1: only each sequence's own order counts; the id picks the queue."""
+    y, sb = _sb_ids()
+    sb.expect(Expected("y", 0, 0, y.pack(data=[1, 2, 3], last=0, id=0), in_cycle=1, covers=1, ident=0))
+    sb.expect(Expected("y", 1, 0, y.pack(data=[4, 5, 6], last=0, id=1), in_cycle=2, covers=1, ident=1))
+    sb.expect(Expected("y", 0, 1, y.pack(data=[7, 8, 9], last=1, id=0), in_cycle=3, covers=1, ident=0))
+    assert sb.check("y", y.pack(data=[4, 5, 6], last=0, id=1), cycle=10)
+    assert sb.check("y", y.pack(data=[1, 2, 3], last=0, id=0), cycle=11)
+    assert sb.pending() == 1 and not sb.finish(12)
+    assert sb.failures[0].kind == "missing" and "row 0 step 1" in sb.failures[0].message
+    # a sequence whose queue is empty: an extra output, named with its sequence
+    y, sb = _sb_ids()
+    sb.expect(Expected("y", 0, 0, y.pack(data=[1, 2, 3], last=0, id=0), in_cycle=1, ident=0))
+    assert not sb.check("y", y.pack(data=[1, 2, 3], last=0, id=2), cycle=5)
+    assert sb.failures[0].kind == "unexpected" and "of sequence 2" in sb.failures[0].message
+    # the right values under the wrong id are a mismatch of that sequence's own next output
+    y, sb = _sb_ids()
+    sb.expect(Expected("y", 0, 0, y.pack(data=[1, 2, 3], last=0, id=0), in_cycle=1, ident=0))
+    sb.expect(Expected("y", 1, 0, y.pack(data=[4, 5, 6], last=0, id=1), in_cycle=1, ident=1))
+    assert not sb.check("y", y.pack(data=[1, 2, 3], last=0, id=1), cycle=5)
+    assert sb.failures[0].kind == "mismatch" and sb.failures[0].row == 1
