@@ -49,7 +49,7 @@ from hadam_hw.config import HardwareConfig, Weights
 from hadam_hw.fixedpoint import Interval, csd
 from hadam_hw.manifest import stream_specs
 from hadam_hw.model import HadamModel
-from hadam_hw.schedule import Schedule, ceil_log2, event_offsets, make_schedule
+from hadam_hw.schedule import Schedule, ceil_log2, event_offsets, make_schedule, x_handoff_offsets
 from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
 from hadam_hw.widths import design_widths
 from rtl_gen.datapaths import datapath_class
@@ -474,18 +474,28 @@ class _Builder:
         c = self.comp("handshake, step events, x register", "control",
                       "busy counter, delays to each event offset, windows, x register, credits")
         self.counter(c, S.cycles_per_step)
-        c.add(ff=stream_specs(self.model, self.hw)["x"].width + 1)  # x_reg (data, first, last), fresh
+        x_width = stream_specs(self.model, self.hw)["x"].width
+        c.add(ff=x_width + 1)  # x_reg (data, first, last), fresh
         c.add(ctl=4)
+        # interleaved (SPEC §4.1): the id travels with every event; per sequence a loop counter,
+        # a free flag and a fresh bit; x handed off to the projection when steps come sooner
+        C = S.interleave
+        flags = 3 + (ceil_log2(C) if C > 1 else 0)
+        if C > 1:
+            for _ in range(C):
+                self.counter(c, S.loop_cycles)
+            c.add(ff=2 * C - 1, mux=C - 1)
+            c.add(ff=len(x_handoff_offsets(S)) * x_width)
         # event delays: shift registers for short/long gaps, down-counters for the rest
         offs = set(event_offsets(S))
         prev = 0
         for o in sorted(offs - {0}):
             delta = o - prev
             if delta <= 2 or delta > S.cycles_per_step:
-                c.add(ff=3 * delta)
+                c.add(ff=flags * delta)
             else:
                 self.counter(c, delta)
-                c.add(ff=3)
+                c.add(ff=flags)
             prev = o
         return c
 
@@ -702,17 +712,22 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     # --- recurrence: the datapath's own formula, and the state it reads ---------------------------
     rec = B.comp(f"recurrence ({hw.arch.value}, registered)", "recurrence")
     datapath_class(hw.arch).resources(B, rec, registered=True)
+    C = S.interleave  # interleaved: one state per sequence, the step's chosen by its held id
+    if C > 1:
+        rec.add(ff=2 * ceil_log2(C))
     if not spec.state_in_memory:
-        rec.add(ff=d * sb)  # the state register (cleared for `first`: a reset, no gate)
-        rec.formula += f"; state {d}×{sb} FFs"
+        rec.add(ff=C * d * sb)  # the state register(s) (cleared for `first`: a reset, no gate)
+        if C > 1:
+            rec.add(mux=(C - 1) * d * sb)  # the step's state chosen by its id
+        rec.formula += f"; state {C}×{d}×{sb} FFs" if C > 1 else f"; state {d}×{sb} FFs"
     else:
-        if G > 1:
+        if G * C > 1:
             for lo in range(0, L * sb, 4):
-                B.ram(rec, G, min(4, L * sb - lo), sync=True)  # the state memory, 4-bit slices
+                B.ram(rec, G * C, min(4, L * sb - lo), sync=True)  # the state memory, 4-bit slices
         else:
             rec.add(ff=L * sb)
         rec.add(ff=L * sb)  # the register after the memory, cleared for `first`
-        rec.formula += f"; state memory {G}×{L * sb} in 4-bit slices"
+        rec.formula += f"; state memory {G * C}×{L * sb} in 4-bit slices"
 
     if G > 1 and (not spec.state_in_memory or hw.expose_state):
         B.comp("state collector", "state", f"({G}−1)×{L}×{sb} registers gathering h_t").add(ff=(G - 1) * L * sb)
