@@ -34,7 +34,9 @@ def _generate(args) -> int:
     hw = hardware_config(args, expose_state=args.expose_state, top=args.top)
     man = generate(model, hw, args.out, artifact_sha256=artifact_sha256(args.model))
     dt = time.perf_counter() - t0
+    c = man["interleave"]
+    agg = f"; aggregate over {c} interleaved sequences, {man['loop_cycles']} for one alone" if c > 1 else ""
     print(f"wrote {args.out}/{man['verilog']}, manifest.json and {man['top']}.core ({man['tag']}): "
-          f"{man['cycles_per_step']} cycles/step (set by {man['cycles_per_step_set_by']}), "
+          f"{man['cycles_per_step']} cycles/step (set by {man['cycles_per_step_set_by']}{agg}), "
           f"latency {man['latency_cycles']} cycles, {dt:.1f} s")
     return 0

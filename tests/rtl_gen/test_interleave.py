@@ -3,6 +3,8 @@ golden model of interleaved traffic: values per sequence, ids, and the exact tim
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,20 @@ def test_id_ports_match_the_manifest(arch, tmp_path):
     (tmp_path / "hadamrnn.v").write_text(text)
     verilator_lint(tmp_path / "hadamrnn.v", top=man["top"])
 
+
+
+def test_generate_cli_interleave(tmp_path, capsys):
+    from flow.cli import main
+    from hadam_hw.artifact import save_artifact
+
+    path = save_artifact(random_model(16, 4, 3, 2, seed=0), tmp_path / "m.hrnn.npz")
+    assert main(["generate", str(path), "--arch", "adder_tree", "--lanes", "4", "--interleave", "2",
+                 "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "aggregate over 2 interleaved sequences" in out and "-i2)" in out
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert man["interleave"] == 2 and man["streams"]["x"]["fields"]["id"]["width"] == 1
+    assert main(["generate", str(path), "--arch", "butterfly", "--interleave", "2", "-o", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not supported by the butterfly architecture" in err[0]
+    assert not (tmp_path / "b").exists()
