@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hadam_hw.archs import arch_spec
+from hadam_hw.archs import ARCH_SPECS
 from hadam_hw.artifact import artifact_bytes, atomic_write_bytes, load_artifact
 from hadam_hw.config import HardwareConfig
 from hadam_hw.errors import HadamHWError
@@ -219,7 +219,8 @@ def simulate(manifest_path: str | os.PathLike, model: HadamModel | str | os.Path
     manifest = load_manifest(manifest_path)
     manifest.check_model(model)
     if split_nets is None:
-        split_nets = simulator == "icarus" and not arch_spec(manifest.arch).serial  # whole-vector nets
+        # whole-vector nets (a manifest may come from elsewhere and name no architecture of ours)
+        split_nets = simulator == "icarus" and manifest.arch in {s.name for s in ARCH_SPECS.values() if not s.serial}
     split_nets = bool(split_nets) and simulator == "icarus"
     base = Path(build_dir) if build_dir else manifest.path.parent.parent
     sim_dir = base / (simulator + ("-split" if split_nets else "") + ("-waves" if waves else ""))
