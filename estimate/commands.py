@@ -53,6 +53,9 @@ def register(sub) -> None:
                    help="refit the analytic model for --target on the calibration set and write its JSON")
     p.add_argument("--calibration-dir", metavar="DIR",
                    help="with --calibrate: where to write <target>.json (default: the package's own)")
+    p.add_argument("--reuse-unchanged", action="store_true",
+                   help="with --calibrate: keep the stored Yosys figures of the points whose generated Verilog "
+                   "has the sha256 stored with them (same flow, flags, Yosys version); synthesize the rest")
     p.add_argument("--jobs", type=positive_int, default=None, help="parallel syntheses (default: CPU count)")
     p.set_defaults(func=_estimate)
 
@@ -130,6 +133,8 @@ def _host_port(text: str) -> bool:
 def _estimate(args) -> int:
     if args.calibrate:
         return _calibrate(args)
+    if args.reuse_unchanged:
+        raise HadamHWError("--reuse-unchanged goes with --calibrate")
     if args.model is None:
         raise HadamHWError("estimate needs a MODEL artifact (or --calibrate)")
     if args.arch is None:
@@ -176,13 +181,16 @@ def _calibrate(args) -> int:
                file=sys.stderr)
     cal = calibrate(args.target, flow=args.flow, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                     out_dir=Path(args.calibration_dir) if args.calibration_dir else None, jobs=args.jobs,
-                    progress=lambda n, cached: bar.update(n))
+                    progress=lambda n, cached: bar.update(n), reuse_unchanged=args.reuse_unchanged,
+                    log=lambda line: tqdm.write(line, file=sys.stderr))
     bar.close()
     st = cal.stats
     from .report import short_version
 
     print(f"calibrated {args.target} ({cal.flow} flow, flags {' '.join(cal.flags) or '(none)'}, "
           f"{short_version(cal.yosys_version)})")
+    if args.reuse_unchanged:
+        print(f"  reused the stored Yosys figures of {st['reused_points']} point(s) whose Verilog is unchanged")
     print("  coefficients: " + ", ".join(f"{k} {v:.3f}" for k, v in cal.lut.items() if v))
     for name in ("calibration", "validation"):
         s = st[name]

@@ -55,6 +55,7 @@ def test_synthesized_estimate_reports_yosys_figures_and_the_command(tiny_artifac
     (["{m}", "--arch", "sdf", "--target", "xilinx", "--pnr"], "--pnr is available for ice40 and ecp5"),
     (["{m}", "--arch", "butterfly", "--lanes", "2", "--target", "ecp5", "--fast"], "lanes must be 1"),
     (["{m}", "--target", "ecp5", "--calibrate"], "--calibrate takes no MODEL"),
+    (["{m}", "--arch", "sdf", "--target", "ecp5", "--reuse-unchanged"], "--reuse-unchanged goes with --calibrate"),
     (["{m}", "--arch", "sdf", "--target", "stratix"], "invalid choice"),
     (["{m}", "--arch", "sdf"], "required: --target"),
     (["nothere.hrnn.npz", "--arch", "sdf", "--target", "ecp5"], "no such file"),
