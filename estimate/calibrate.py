@@ -189,7 +189,7 @@ def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None 
     (:func:`reusable_figures`, against the file this call overwrites) and synthesize only the
     others. ``log`` receives one line saying which points are reused and which synthesized.
     """
-    from estimate.resources import LUT_FEATURES, resources
+    from estimate.resources import FF_FEATURES, LUT_FEATURES, resources
 
     from .model import load_calibration
     from .sweep import synth_points
@@ -233,9 +233,9 @@ def calibrate(target: str, *, flow: str = "fast", flags: tuple[str, ...] | None 
     for p, e in zip(points, cal_entries, strict=True):
         t = resources(p.model(), p.hw(), target).totals()
         lut_rows.append((t, e["yosys"]["luts"]))
-        ff_rows.append(({"ff": t["ff"]}, e["yosys"]["ffs"]))
+        ff_rows.append(({f: t[f] for f in FF_FEATURES}, e["yosys"]["ffs"]))
     lut = fit(lut_rows, LUT_FEATURES)
-    ff = fit(ff_rows, ["ff"])
+    ff = fit(ff_rows, FF_FEATURES)
     cal = Calibration(target=target, flow=flow, flags=tflags, yosys_version=version,
                       lut=lut, ff=ff, calibration_points=cal_entries, validation_points=val_entries)
     stats = {"calibration": _stats(errors_against(cal, cal_entries, target)),

@@ -7,7 +7,7 @@ stored in ``calibration/<target>.json`` beside this file, with the flow, flags a
 version they were fitted with and the Yosys figures they were fitted to (the baselines):
 
     LUTs = Σ_f c_f · feature_f  (f in alu, csa, mux, rom, mul, lutram, ctl) + c_0
-    FFs  = c_ff · ff + c_0'      DSPs, block RAMs: counted by the target's mapping rules
+    FFs  = c_ff · ff + c_z · ff_zero + c_0'      DSPs, block RAMs: counted by the target's mapping rules
 
 ``cycles_per_step`` and ``latency_cycles`` come from the schedule the RTL is built from, so
 they are exact. No synthesis, no Amaranth: a prediction takes milliseconds.
@@ -110,10 +110,12 @@ def _weigh(features: dict[str, float], coef: dict[str, float]) -> float:
 
 def predict_from_resources(res, cal: Calibration) -> AnalyticEstimate:
     """Weigh a :class:`estimate.resources.Resources` with ``cal``'s coefficients."""
+    from estimate.resources import FF_FEATURES
+
     breakdown, by_part = [], {}
     for c in res.components:
         lut = _weigh(c.features, cal.lut)
-        ff = _weigh({"ff": c.features.get("ff", 0.0)}, cal.ff)
+        ff = _weigh({k: c.features.get(k, 0.0) for k in FF_FEATURES}, cal.ff)
         breakdown.append({"name": c.name, "part": c.part, "luts": lut, "ffs": ff, "formula": c.formula,
                           "dsps": int(round(c.features.get("dsp", 0.0))), "brams": int(round(c.features.get("bram", 0.0)))})
         bp = by_part.setdefault(c.part, {"luts": 0.0, "ffs": 0.0})
@@ -121,7 +123,7 @@ def predict_from_resources(res, cal: Calibration) -> AnalyticEstimate:
         bp["ffs"] += ff
     t = res.totals()
     luts = _weigh(t, cal.lut) + cal.lut.get("const", 0.0)
-    ffs = _weigh({"ff": t["ff"]}, cal.ff) + cal.ff.get("const", 0.0)
+    ffs = _weigh({k: t[k] for k in FF_FEATURES}, cal.ff) + cal.ff.get("const", 0.0)
     by_part.setdefault("control", {"luts": 0.0, "ffs": 0.0})
     by_part["control"]["luts"] += cal.lut.get("const", 0.0)
     by_part["control"]["ffs"] += cal.ff.get("const", 0.0)

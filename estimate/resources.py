@@ -23,6 +23,9 @@ Feature units (a component reports any of them):
             DSP blocks); their rows join the sum they feed as operands (``csa``);
 ``lutram``  LUT-equivalents of distributed RAM (the output FIFOs, small SDF state);
 ``ctl``     bits of control counters; ``ff`` flip-flops;
+``ff_zero`` flip-flops of the low bits that are zero in every operand of a registered
+            multi-operand sum of product rows (``x << j``): ECP5's flow keeps them, iCE40's
+            removes most;
 ``dsp``     DSP blocks (one per multiplier that is not a constant ±2^n, where the target
             maps multipliers to DSPs); ``bram`` block RAMs.
 
@@ -54,12 +57,14 @@ from hadam_hw.targets import TARGETS, BlockRam, LutRam, TargetRules
 from hadam_hw.widths import design_widths
 from rtl_gen.datapaths import datapath_class
 
-__all__ = ["FEATURES", "LUT_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
-           "Component", "Resources", "resources", "macc", "tree_maccs", "shared_tree", "dag_tree", "leaf_share", "table_columns",
+__all__ = ["FEATURES", "LUT_FEATURES", "FF_FEATURES", "PARTS", "TARGET_RULES", "TargetRules", "BlockRam", "LutRam",
+           "Component", "Resources", "resources", "macc", "tree_maccs", "registered_sum_features", "registered_levels",
+           "product_rows", "shared_tree", "dag_tree", "leaf_share", "table_columns",
            "rom_luts", "memory_mapping"]
 
-FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl", "ff", "dsp", "bram")
+FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl", "ff", "ff_zero", "dsp", "bram")
 LUT_FEATURES = ("alu", "csa", "leaf", "mux", "rom", "mul", "lutram", "ctl")
+FF_FEATURES = ("ff", "ff_zero")
 PARTS = ("recurrence", "A_constant", "final_add", "input_projection", "output_head", "state", "fifo", "control")
 
 
@@ -136,6 +141,88 @@ def tree_maccs(leaves: list[tuple[Interval, list[int]]], pipeline: int) -> tuple
         level = nxt
     iv, ops = level[0]
     return out, iv, ops, registered
+
+
+Leaf = tuple  # (interval of the operand's contribution, significant bits, constant-zero low bits); None: a zero
+
+
+def registered_sum_features(leaves: list[Leaf | None], pipeline: int) -> tuple[dict[str, float], Interval, int]:
+    """:func:`rtl_gen.arith.registered_sum` over exact operands: the balanced tree, a register
+    after every ``pipeline`` levels and at the root; between registers the sums merge into one
+    multi-operand sum (:func:`macc`).
+
+    A leaf is ``(interval, significant bits, low zero bits)`` — a product row ``x << j`` has ``j``
+    low bits that are zero — or ``None`` for a row that is zero in every word of its table (kept
+    by the RTL for the tree's shape, removed by synthesis). A registered sum costs the bits of
+    its interval above the low bits that are zero in all of its operands (adder bits and
+    flip-flops on constants vanish); where the sum merges more than two operands (a ``$macc``)
+    the flip-flops of those zero bits are ``ff_zero``: measured, ECP5's flow keeps them, iCE40's
+    removes most. Returns ``(features, root interval, root low zero bits)``.
+    """
+    none = 1 << 30
+    out: dict[str, float] = {}
+
+    def add(feats: dict[str, float]) -> None:
+        for k, v in feats.items():
+            out[k] = out.get(k, 0.0) + v
+
+    def close(node: tuple) -> tuple:
+        iv, ops, tz = node
+        if not ops:
+            return node
+        zeros = min(tz, iv.width - 1)
+        bits = iv.width - zeros
+        add(macc(ops, bits))
+        add({"ff": float(bits), "ff_zero": float(zeros) if len(ops) > 2 else 0.0})
+        return iv, [bits], tz
+
+    level = [(Interval(0, 0), [], none) if leaf is None else (leaf[0], [leaf[1]], leaf[2]) for leaf in leaves]
+    depth = 0
+    while len(level) > 1:
+        depth += 1
+        nxt = [(a[0] + b[0], a[1] + b[1], min(a[2], b[2])) for a, b in zip(level[0::2], level[1::2], strict=False)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        if depth % pipeline == 0:
+            nxt = [close(n) for n in nxt]
+        level = nxt
+    root = level[0]
+    if depth % pipeline:
+        root = close(root)
+    return out, root[0], min(root[2], none)
+
+
+def registered_levels(operands: int, pipeline: int) -> int:
+    """Registers on the way through :func:`rtl_gen.arith.registered_sum` of ``operands`` terms."""
+    levels = max(0, (operands - 1).bit_length())
+    return levels // pipeline + (1 if levels % pipeline else 0)
+
+
+def product_rows(x: Interval, weight_bits: np.ndarray, *, shift: int = 0) -> tuple[list[Leaf | None], int]:
+    """The leaves :func:`rtl_gen.arith.gated_rows` makes of ``w · x`` (then shifted left by
+    ``shift``), ``weight_bits[:, j]`` being bit ``j`` of the weight in every word of its table:
+    row ``j`` is ``x << j`` (the top row subtracted), gated by the bit, a plain row where the
+    bit is 1 in every word and nothing where it is 0 in every word. Returns the leaves and the
+    number of gated bits (AND gates)."""
+    p = weight_bits.shape[1]
+    leaves: list[Leaf | None] = []
+    gates = 0
+    for j in range(p):
+        col = weight_bits[:, j]
+        constant = bool((col == col[0]).all())
+        if constant and not col[0]:
+            leaves.append(None)
+            continue
+        iv = x.scale(1 << j)
+        if j == p - 1:
+            iv = -iv
+        if not constant:
+            iv = iv.union(Interval(0, 0))
+            gates += x.width
+        iv = iv.scale(1 << shift)
+        tz = j + shift
+        leaves.append((iv, max(1, iv.width - tz), tz))
+    return leaves, gates
 
 
 @dataclass
@@ -382,31 +469,41 @@ class _Builder:
         return c
 
     # --- shared pieces ------------------------------------------------------------------------
-    def rom(self, c: Component, bits: np.ndarray, *, address: object, sync: bool = True, logic: bool = False) -> None:
+    def rom(self, c: Component, bits: np.ndarray, *, address: object, sync: bool = True, logic: bool = False,
+            two_stage: bool = False) -> None:
         """A baked table, ``bits`` = ``(words, width)`` 0/1, read at ``address`` (a constant when
         it has one word). Block RAM when ``memory_libmap`` would choose it, else logic
-        (``logic=True``: ``rom_style = "logic"``, the registered design's tables)."""
+        (``logic=True``: ``rom_style = "logic"``, the registered design's tables). ``two_stage``:
+        the registered design's two registered reads (``HadamRNNCell._table``: 16-word
+        synchronous sub-tables, then the sub-table selected into a second register)."""
         depth, width = bits.shape
         if depth <= 1 or width <= 0 or self.runtime:
             return
-        kind, n = ("logic", 0) if logic else memory_mapping(self.rules, depth, width, rom=True, sync=sync)
+        kind, n = ("logic", 0) if logic or two_stage else memory_mapping(self.rules, depth, width, rom=True, sync=sync)
         if kind == "block":
             c.add(bram=n)
             return
-        self._rom_groups.setdefault((address, depth, sync), []).append((c, bits, sync))
+        mode = "two_stage" if two_stage else sync
+        self._rom_groups.setdefault((address, depth, mode), []).append((c, bits, mode))
 
     def finish_roms(self) -> None:
         """Charge each address group's distinct outputs (LUTs, and read registers when synchronous)
-        to its tables in proportion to their width."""
-        for (_addr, _depth, sync), members in self._rom_groups.items():
+        to its tables in proportion to their width. A two-stage table costs, per 16-word
+        sub-table, its distinct outputs (LUTs and their read registers), the high address bits'
+        register, the sub-table multiplexer, and the second register on the distinct outputs."""
+        for (_addr, depth, mode), members in self._rom_groups.items():
             allbits = np.concatenate([b for _, b, _ in members], axis=1)
             n, luts = table_columns(allbits, self.rules.lut_inputs)
+            feats = {"rom": luts, "ff": float(n) if mode else 0.0}
+            if mode == "two_stage":
+                chunks = [table_columns(allbits[k:k + 16], self.rules.lut_inputs) for k in range(0, depth, 16)]
+                feats = {"rom": sum(lu for _, lu in chunks),
+                         "ff": float(sum(nc for nc, _ in chunks) + n
+                                     + (ceil_log2(depth) - 4 if len(chunks) > 1 else 0)),
+                         "mux": float((len(chunks) - 1) * n)}
             total = sum(b.shape[1] for _, b, _ in members)
             for c, b, _ in members:
-                share = b.shape[1] / total
-                c.add(rom=luts * share)
-                if sync:
-                    c.add(ff=n * share)
+                c.add(feats, scale=b.shape[1] / total)
 
     def ram(self, c: Component, depth: int, width: int, *, sync: bool) -> None:
         kind, n = memory_mapping(self.rules, depth, width, rom=False, sync=sync)
@@ -457,6 +554,13 @@ class _Builder:
                 c.add(mul=ones * q)
                 ops += [q + a.bit_length() + 1] * (ones - 1)  # one shifted row per set bit
         return ops
+
+    def weight_bits(self, weights: np.ndarray, p: int) -> np.ndarray:
+        """``(words, p)`` bits of one weight in every word of its table; with runtime weights
+        every bit may change (a row of zeros and a row of ones stand for that)."""
+        if self.runtime:
+            return np.array([[0] * p, [1] * p], dtype=np.int64)
+        return (np.asarray(weights, dtype=np.int64)[:, None] >> np.arange(p)) & 1
 
     def counter(self, c: Component, length: int) -> None:
         if length > 1:
@@ -686,10 +790,6 @@ def _serial(B: _Builder, ctl: Component) -> None:
     head.formula = f"{n_out} accumulator(s) of {wy} bits, {L} product(s) of {p}×{wrelu} bits each"
 
 
-def _gated_rows_ops(rows: int, width: int) -> list[tuple[Interval, list[int]]]:
-    return [(Interval(-(1 << (width - 1)), (1 << (width - 1)) - 1), [width])] * rows
-
-
 def _registered_serial(B: _Builder, ctl: Component) -> None:
     """The registered row-serial design (:func:`hadam_hw.schedule.registered_serial_schedule`):
     registered windows and events, sums registered every ``K`` levels and at the root, tables
@@ -734,35 +834,46 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
 
     # --- input projection: w = B·v + C' ---------------------------------------------------------
     proj = B.comp("input projection (registered)", "input_projection")
-    nB = B.nB
-    B.rom(proj, _bits(CP.reshape(G, L), cp_iv.width), address=("proj", S.proj_offset), logic=True)
+    digits_B = csd(cfg.B)
+    cp_leaf = (cp_iv, cp_iv.width, 0)
+
+    def b_leaves(v_iv: Interval, v_tz: int) -> list[Leaf]:
+        out = []
+        for sh, sg in digits_B:
+            iv = v_iv.scale(1 << sh) if sg > 0 else -v_iv.scale(1 << sh)
+            out.append((iv, max(1, iv.width - sh - v_tz), sh + v_tz))
+        return out
+
+    B.rom(proj, _bits(CP.reshape(G, L), cp_iv.width), address=("proj", S.proj_offset), two_stage=True)
     if model.onehot:
         U = model.U.astype(np.int64)
-        B.rom(proj, _bits(U.T.reshape(n_in * G, L), p), address=("token", S.proj_offset), logic=True)
+        B.rom(proj, _bits(U.T.reshape(n_in * G, L), p), address=("token", S.proj_offset), two_stage=True)
         proj.add(ff=max(1, ceil_log2(n_in)))
-        first_leaves = [(W.intervals["v"], [W.width("v")])] * nB + [(cp_iv, [cp_iv.width])]
-        second = None
+        t, _iv, _tz = registered_sum_features(b_leaves(W.intervals["v"], 0) + [cp_leaf], K)
+        proj.add(t, scale=L)
     else:
         ib = cfg.in_bits
         U = model.U.astype(np.int64)
-        B.rom(proj, _bits(U.reshape(G, L * n_in), p), address=("proj", S.proj_offset), logic=True)
+        Ug = U.reshape(G, L * n_in)
+        B.rom(proj, _bits(Ug, p), address=("proj", S.proj_offset), two_stage=True)
         proj.add(ff=n_in * ib)  # x held for the step
-        rows = n_in * p
-        proj.add(leaf=L * rows * ib)  # the gates of the product rows
-        row_leaves = _gated_rows_ops(rows, ib + p)
-        if nB == 1:
-            first_leaves, second = row_leaves + [(cp_iv, [cp_iv.width])], None
-        else:
-            first_leaves = row_leaves
-            second = [(W.intervals["v"], [W.width("v")])] * nB + [(cp_iv, [cp_iv.width])]
-    for leaves in (first_leaves, second):
-        if leaves is None:
-            continue
-        t, root_iv, root_ops, registered = tree_maccs(leaves, K)
-        proj.add(t, scale=L)
-        if not registered and len(leaves) > 1:
-            proj.add(macc(root_ops, root_iv.width), scale=L)
-            proj.add(ff=L * root_iv.width)
+        x_iv = Interval(*cfg.x_range)
+        for ln in range(L):
+            rows, gates = [], 0
+            for k in range(n_in):
+                leaves, g = product_rows(x_iv, B.weight_bits(Ug[:, ln * n_in + k], p),
+                                         shift=digits_B[0][0] if len(digits_B) == 1 else 0)
+                rows += leaves
+                gates += g
+            proj.add(leaf=gates)
+            if len(digits_B) == 1:  # B = 2^s: the shifted rows and C' in one sum
+                proj.add(registered_sum_features(rows + [cp_leaf], K)[0])
+            else:  # v = Σ rows registered, then B·v + C' (C' delayed as long as v takes)
+                t, v_iv, v_tz = registered_sum_features(rows, K)
+                proj.add(t)
+                lag = registered_levels(len(rows), K)
+                proj.add(ff=lag * cp_iv.width)
+                proj.add(registered_sum_features(b_leaves(v_iv, v_tz) + [cp_leaf], K)[0])
     proj.formula = f"{L} lane(s): w = B·v + C' as a registered sum ({'table column' if model.onehot else f'{n_in}×{p} gated rows'})"
 
     # --- final add: z = Σ ±(r XOR n) << s + w, clamp and relu ------------------------------------
@@ -771,7 +882,7 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     ca = B.comp(f"constant A = {cfg.A} ({B.nA} signed digit{'s' if B.nA > 1 else ''})", "A_constant",
                 f"{L} row(s) × {B.nA - 1} operand(s)" if B.nA > 1 else "a power of two: a shift, free")
     wr, wz = W.width("r"), W.width("z")
-    B.rom(fa, neg.reshape(G, L).astype(np.uint8), address=("sign", S.final_offset), logic=True)
+    B.rom(fa, neg.reshape(G, L).astype(np.uint8), address=("sign", S.final_offset), two_stage=True)
     fa.add(leaf=L * (wr + 1))  # r XOR n
     leaves = [(Interval(-(1 << wr), (1 << wr) - 1), [wr + 1])] * B.nA + [(cp_iv, [wz])]
     t, root_iv, root_ops, registered = tree_maccs(leaves, K)
@@ -790,14 +901,17 @@ def _registered_serial(B: _Builder, ctl: Component) -> None:
     # --- output head ----------------------------------------------------------------------------
     head = B.comp("output head (registered)", "output_head")
     V = model.V.astype(np.int64)
-    B.rom(head, _bits(V.T.reshape(G, L * n_out), p), address=("head", S.head_offset), logic=True)
-    leaves = _gated_rows_ops(L * p, wrelu + p + 1)
-    head.add(leaf=n_out * L * p * wrelu)
-    t, root_iv, root_ops, registered = tree_maccs(leaves, K)
-    head.add(t, scale=n_out)
-    if not registered and len(leaves) > 1:
-        head.add(macc(root_ops, root_iv.width), scale=n_out)
-        head.add(ff=n_out * root_iv.width)
+    Vg = V.T.reshape(G, L * n_out)  # (lane, output) at lane·n_out + output
+    B.rom(head, _bits(Vg, p), address=("head", S.head_offset), two_stage=True)
+    relu_iv = Interval(0, int(W.intervals["relu"].hi))
+    for o in range(n_out):
+        rows, gates = [], 0
+        for ln in range(L):
+            leaves, g = product_rows(relu_iv, B.weight_bits(Vg[:, ln * n_out + o], p))
+            rows += leaves
+            gates += g
+        head.add(leaf=gates)
+        head.add(registered_sum_features(rows, K)[0])
     head.add(alu=n_out * wy, mux=n_out * wy, ff=n_out * wy)  # accumulators and their start multiplexer
     head.formula = f"{n_out} accumulator(s) of {wy} bits, {L}×{p} gated rows of {wrelu} bits each"
 

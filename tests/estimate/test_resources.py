@@ -14,6 +14,8 @@ from estimate.resources import (
     TARGET_RULES,
     macc,
     memory_mapping,
+    product_rows,
+    registered_sum_features,
     resources,
     table_columns,
     tree_maccs,
@@ -90,6 +92,57 @@ def test_macc_and_tree_walk():
     feats, root, ops, reg = tree_maccs([(iv, [4])] * 4, pipeline=1)
     assert reg and ops == [6] and root == Interval(-32, 28)
     assert feats["ff"] == 2 * 5 + 6  # two 5-bit sums, then the 6-bit root, registered
+
+
+def test_registered_sums_of_product_rows_cost_their_significant_bits():
+    import numpy as np
+
+    from hadam_hw.fixedpoint import Interval
+
+    x = Interval(-128, 127)
+    variable = np.array([[0, 0, 0, 0], [1, 1, 1, 1]])  # every weight bit changes over the table
+    rows, gates = product_rows(x, variable, shift=3)
+    assert gates == 4 * 8 and [r[2] for r in rows] == [3, 4, 5, 6]  # x << (j + 3): j + 3 zero low bits
+    assert rows[3][0] == -(x.scale(8).union(Interval(0, 0))).scale(8)  # the sign row is subtracted
+    feats, root, zeros = registered_sum_features(rows, pipeline=2)  # one 4-operand sum, registered
+    assert root == rows[0][0] + rows[1][0] + rows[2][0] + rows[3][0] and zeros == 3
+    assert feats["ff"] == root.width - 3 and feats["ff_zero"] == 3  # the zero bits' flip-flops on their own
+    assert feats["csa"] == rows[0][1] + rows[1][1] and feats["alu"] == root.width - 3  # two narrowest compressed
+    constant = np.array([[1, 0, 1, 1], [1, 0, 0, 0]])  # bit 0 always set, bit 1 never: a plain row, nothing
+    rows, gates = product_rows(x, constant)
+    assert rows[0] == (x, 8, 0) and rows[1] is None and gates == 2 * 8
+    feats, root, _ = registered_sum_features(rows, pipeline=1)  # (row0 + 0), (row2 + row3), then the root
+    pair = rows[2][0] + rows[3][0]
+    assert root == x + pair
+    assert feats["ff"] == 8 + (pair.width - 2) + root.width and feats["ff_zero"] == 0  # two-operand sums only
+    assert feats["alu"] == (pair.width - 2) + root.width  # row0 + nothing needs no adder
+
+
+def test_registered_head_registers_are_the_rtls():
+    """The head's registered sums as the RTL declares them (interval widths, zero bits included)."""
+    import re
+
+    import numpy as np
+
+    from hadam_hw.fixedpoint import Interval
+    from hadam_hw.widths import design_widths
+    from rtl_gen.cache import generate_cached
+
+    p = DesignPoint(16, arch="adder_tree", lanes=2, pipeline=2, n_in=3, n_out=2)
+    v, _ = generate_cached(p.model(), p.hw())
+    declared = sum(int(w) + 1 for w, _ in re.findall(r"reg (?:signed )?\[(\d+):0\] \\?(head\d+_(?:r\d+_\d+|root)) ",
+                                                      v.read_text()))
+    model, L = p.model(), p.lanes
+    Vg = model.V.astype(np.int64).T.reshape(-1, L * model.config.n_out)
+    relu = Interval(0, int(design_widths(model, p.hw()).intervals["relu"].hi))
+    total = 0.0
+    for o in range(model.config.n_out):
+        rows = []
+        for ln in range(L):
+            bits = (Vg[:, ln * model.config.n_out + o][:, None] >> np.arange(4)) & 1
+            rows += [r if r is None else (r[0], r[0].width, 0) for r in product_rows(relu, bits)[0]]
+        total += registered_sum_features(rows, p.pipeline)[0]["ff"]
+    assert total == declared > 0
 
 
 def test_tables_share_identical_outputs_and_xor_patterns_are_cheap():
