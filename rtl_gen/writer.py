@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from hadam_hw.artifact import artifact_bytes, atomic_write_bytes
@@ -23,7 +24,7 @@ from hadam_hw.schedule import check_hardware
 
 from .lint import VERILATOR_WAIVERS
 
-__all__ = ["FORMAT", "build_cell", "convert_cell", "make_manifest", "generate", "render"]
+__all__ = ["FORMAT", "build_cell", "convert_cell", "make_manifest", "generate", "render", "evaluate_comb_at_time_zero"]
 
 
 def build_cell(model: HadamModel, hw: HardwareConfig):
@@ -50,11 +51,34 @@ def build_cell(model: HadamModel, hw: HardwareConfig):
     return HadamRNNAxi(HadamRNNCell(model, inner), hw)
 
 
+# Yosys writes every combinational process as an ``always @*`` block that also reads a
+# per-module dummy, ``reg \$auto$verilog_backend.cc:N:dump_module$K = 0;``, so that simulators
+# run the block once at time zero (YosysHQ/yosys#2271). Under SystemVerilog rules, which Icarus
+# follows with ``-g2012`` (how cocotb runs it), a declaration's initial value is set before any
+# process starts and is no event: a block whose inputs all keep their initial values (a
+# multiplexer selecting block 0 of a state that is still 0) is never run and stays X, which
+# Verilator (2-state, evaluates everything at start) and Amaranth's simulator never show. An
+# ``initial`` assignment sets the same value as an event, after the always blocks have started
+# waiting (Icarus runs initial processes last at time zero).
+_TIME_ZERO_TRIGGER = re.compile(r"^(?P<indent>[ \t]*)reg (?P<name>\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+)"
+                                r"\s+= 0;$", re.MULTILINE)
+
+
+def evaluate_comb_at_time_zero(text: str) -> str:
+    """Yosys-written Verilog ``text`` with each module's time-zero trigger of its ``always @*``
+    blocks set by an ``initial`` assignment instead of the declaration's initial value, so that
+    every combinational block runs at time zero in every simulator (Icarus in SystemVerilog mode
+    included). The logic is unchanged; synthesis reads the same initial value."""
+    return _TIME_ZERO_TRIGGER.sub(lambda mo: f"{mo['indent']}reg {mo['name']} ;\n"
+                                             f"{mo['indent']}initial {mo['name']}  = 1'h0;", text)
+
+
 def convert_cell(cell) -> str:
     """Verilog text of an (unelaborated) cell; the top module is named ``cell.hw.top``."""
     from amaranth.back import verilog
 
-    return verilog.convert(cell, name=cell.hw.top, emit_src=False, strip_internal_attrs=True)
+    return evaluate_comb_at_time_zero(verilog.convert(cell, name=cell.hw.top, emit_src=False,
+                                                      strip_internal_attrs=True))
 
 
 def _ports(cell) -> set[str]:

@@ -39,19 +39,8 @@ def case(hidden, block, n_in, n_out, *, arch, lanes=1, pipeline=0, expose_state=
                                                           expose_state=expose_state))
 
 
-# Known bug of the registered design (pipeline >= 1), the default since the clock work: under
-# Icarus (4-state) this configuration delivers X in the row-group-0 lanes of the first h item,
-# while the Amaranth simulator and Verilator (2-state) see the exact golden values. Strict, so
-# the mark fails as soon as the RTL is fixed. Reproduce: see the closing note of issue 11.
-ICARUS_X = pytest.mark.xfail(strict=True, reason="registered adder_tree with the h stream: X in the first h "
-                             "item under Icarus (open bug, issue 11)")
-KNOWN_ICARUS_X = {"adder_tree-l4-p1-h"}
-
-
-def params(cases, *marks, icarus: bool = False):
-    """pytest params with readable ids; ``icarus``: the run uses Icarus, so the known X bug applies."""
-    return [pytest.param(c, id=c.id, marks=list(marks) + ([ICARUS_X] if icarus and c.hw.tag in KNOWN_ICARUS_X else []))
-            for c in cases]
+def params(cases, *marks):
+    return [pytest.param(c, id=c.id, marks=list(marks)) for c in cases]
 
 
 def design_root(tmp_path_factory) -> Path:

@@ -69,7 +69,7 @@ SIGN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("c", params(SIGN_CASES[:2], icarus=True) + params(SIGN_CASES[2:], pytest.mark.slow, icarus=True))
+@pytest.mark.parametrize("c", params(SIGN_CASES[:2]) + params(SIGN_CASES[2:], pytest.mark.slow))
 def test_one_sign_flipped_in_the_model_is_caught(c, tmp_path):
     i = c.model.config.hidden // 2 + 1
     mutant = mutations.flip_model_sign(c.model, i)
