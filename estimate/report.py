@@ -128,7 +128,8 @@ def estimate(model: HadamModel, hw: HardwareConfig, target: str, *, fast: bool =
                     "carries": r.carries, "fmax_mhz": r.fmax_mhz, "command": r.command,
                     "pnr_command": r.pnr_command, "flow": flow, "flags": list(flags) if flags is not None else
                     list(TARGETS[target].flags), "yosys_version": r.yosys_version, "cached": r.cached,
-                    "seconds": round(r.seconds, 2), "cells": r.cells, "verilog": str(v)})
+                    "seconds": round(r.seconds, 2), "cells": r.cells, "verilog": str(v),
+                    "does_not_fit": r.extra.get("does_not_fit")})
     rep.update(_throughput(rep.get("fmax_mhz"), S.cycles_per_step))
     if ana is not None:
         rep["analytic"] = {
@@ -253,6 +254,14 @@ def _f(v, nd: int = 0) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+def _fmax_text(rep: dict) -> str:
+    if rep.get("fmax_mhz"):
+        return _f(rep["fmax_mhz"], 1) + " MHz"
+    if rep.get("does_not_fit"):
+        return f"—  does not fit ({rep['does_not_fit']})"
+    return "—  (add --pnr: ice40, ecp5)"
+
+
 def format_report(rep: dict) -> str:
     """The human-readable table of one estimate."""
     src = "Yosys " + rep["flow"] + " flow" if rep["source"] == "yosys" else "analytic model (no synthesis)"
@@ -262,7 +271,7 @@ def format_report(rep: dict) -> str:
         f"  flip-flops        {_f(rep['ffs']):>10}",
         f"  block RAM         {_f(rep['brams']):>10}",
         f"  DSP               {_f(rep['dsps']):>10}",
-        f"  Fmax              {_f(rep.get('fmax_mhz'), 1) + ' MHz' if rep.get('fmax_mhz') else '—  (add --pnr: ice40, ecp5)':>10}",
+        f"  Fmax              {_fmax_text(rep):>10}",
         f"  cycles per step   {_f(rep['cycles_per_step']):>10}   set by the {rep['set_by'].replace('_', ' ')} "
         f"(" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rep["cycles_per_step_parts"].items()) + ")",
         f"  latency           {_f(rep['latency_cycles']):>10}   cycles, x handshake to y valid",

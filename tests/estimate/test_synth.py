@@ -71,3 +71,27 @@ def test_errors_are_one_sentence(adder, tmp_path):
     bad.write_text("module top(input clk); syntax error here endmodule")
     with pytest.raises(HadamHWError, match="Yosys synth_ice40 of bad.v failed"):
         synthesize(bad, "top", "ice40", cache_dir=tmp_path)
+
+
+def test_pnr_of_a_design_larger_than_the_part_says_so_instead_of_failing(adder, tmp_path, monkeypatch):
+    import estimate.synth as synth
+    from hadam_hw.targets import Device
+
+    tiny = Device("ice40-tiny", "ice40", 8, 8, 0, 1)  # the default part, shrunk: the adder's 17 FFs do not fit
+    monkeypatch.setitem(synth.DEVICES, TARGETS["ice40"].default_device, tiny)
+    monkeypatch.setattr(synth, "_place_and_route", lambda *a: pytest.fail("nextpnr ran on a design that cannot fit"))
+    r = synthesize(adder, "top", "ice40", pnr=True, cache_dir=tmp_path)
+    assert r.fmax_mhz is None and r.ffs == 17
+    assert r.extra["does_not_fit"].endswith("17 FF > 8 of ice40-tiny")
+    plain = synthesize(adder, "top", "ice40", cache_dir=tmp_path)  # its figures came from the plain run's cache
+    assert plain.cached and (plain.luts, plain.ffs) == (r.luts, r.ffs)
+
+
+def test_nextpnr_utilisation_over_the_part_is_read_from_its_log():
+    from estimate.synth import over_capacity
+
+    log = ("Info: Device utilisation:\nInfo: \t         ICESTORM_LC:    3543/   1280   276%\n"
+           "Info: \t        ICESTORM_RAM:       0/     16     0%\nInfo: \t               SB_IO:     264/     96   275%\n"
+           "ERROR: Unable to place cell 'x', no BELs remaining to implement cell type 'ICESTORM_LC'\n")
+    assert over_capacity(log) == "3,543 ICESTORM_LC > 1,280, 264 SB_IO > 96"
+    assert over_capacity("Info: \t         ICESTORM_LC:    1000/   1280    78%\n") is None

@@ -78,3 +78,11 @@ def test_the_analytic_model_and_synthesis_read_the_same_entries():
 
     assert SYNTH_TARGETS is TARGETS
     assert TARGET_RULES == {n: t.rules for n, t in TARGETS.items()}
+
+
+def test_a_device_says_which_resources_a_design_exceeds():
+    hx8k = get_device("ice40-hx8k")
+    assert hx8k.misfit(luts=7_680, ffs=7_680, brams=32, dsps=0) is None
+    assert hx8k.misfit(luts=9_876, ffs=100, brams=0, dsps=0) == "9,876 LUT > 7,680"
+    assert hx8k.misfit(luts=8_000, ffs=8_100, brams=33, dsps=1) == \
+        "8,000 LUT > 7,680, 8,100 FF > 7,680, 33 BRAM > 32, 1 DSP > 0"
