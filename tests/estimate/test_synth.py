@@ -13,10 +13,26 @@ endmodule
 """
 
 
+# registers on both sides: out of context (ECP5) only register-to-register paths are timed
+REGISTERED_ADDER = """
+module top(input clk, input [15:0] a, input [15:0] b, output reg [16:0] s);
+  reg [15:0] ra, rb;
+  always @(posedge clk) begin ra <= a; rb <= b; s <= ra + rb; end
+endmodule
+"""
+
+
 @pytest.fixture
 def adder(tmp_path):
     p = tmp_path / "add.v"
     p.write_text(ADDER)
+    return p
+
+
+@pytest.fixture
+def registered_adder(tmp_path):
+    p = tmp_path / "radd.v"
+    p.write_text(REGISTERED_ADDER)
     return p
 
 
@@ -47,10 +63,13 @@ def test_cache_makes_a_rerun_instant_and_identical(adder, tmp_path):
     assert not c.cached
 
 
-def test_pnr_reports_fmax_through_the_io_wrapper(adder, tmp_path):
-    r = synthesize(adder, "top", "ecp5", pnr=True, cache_dir=tmp_path)
+def test_pnr_reports_fmax_out_of_context_on_ecp5_and_through_the_io_wrapper_on_ice40(registered_adder, tmp_path):
+    r = synthesize(registered_adder, "top", "ecp5", pnr=True, cache_dir=tmp_path)
     assert r.fmax_mhz and r.fmax_mhz > 50
-    assert "nextpnr-ecp5" in r.pnr_command
+    assert "nextpnr-ecp5" in r.pnr_command and "--out-of-context" in r.pnr_command
+    r = synthesize(registered_adder, "top", "ice40", pnr=True, cache_dir=tmp_path)
+    assert r.fmax_mhz and r.fmax_mhz > 50
+    assert "nextpnr-ice40" in r.pnr_command and "--out-of-context" not in r.pnr_command
 
 
 def test_io_wrapper_connects_every_port():

@@ -6,9 +6,11 @@ import pytest
 from estimate.synth import cached_result, synthesize
 from hadam_hw.errors import HadamHWError
 
+# registers on both sides: out of context (ECP5) only register-to-register paths are timed
 ADDER = """
 module top(input clk, input [15:0] a, input [15:0] b, output reg [16:0] s);
-  always @(posedge clk) s <= a + b;
+  reg [15:0] ra, rb;
+  always @(posedge clk) begin ra <= a; rb <= b; s <= ra + rb; end
 endmodule
 """
 
