@@ -145,11 +145,15 @@ def _estimate(args) -> int:
         raise HadamHWError(f"--pnr is available for ice40 and ecp5, not {args.target}")
     from hadam_hw.artifact import artifact_sha256, load_artifact
     from hadam_hw.cliargs import hardware_config
+    from hadam_hw.targets import get_target
 
     from .report import estimate, format_report, report_csv_row
 
     model = load_artifact(args.model)
-    hw = hardware_config(args)  # with --interface / --weights: the AXI top, runtime weights
+    # with --interface / --weights: the AXI top, runtime weights; the SDF's add/subtract units in
+    # the target's own form unless --addsub says otherwise
+    own = {"addsub": get_target(args.target).addsub} if args.addsub is None and args.arch == "sdf" else {}
+    hw = hardware_config(args, **own)
     hw.check_top()
     t0 = time.perf_counter()
     rep = estimate(model, hw, args.target, fast=args.fast, flow=args.flow, pnr=args.pnr, freq_mhz=args.freq,

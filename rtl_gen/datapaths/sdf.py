@@ -2,14 +2,22 @@
 
 The state streams through ``lanes`` elements per cycle (element ``p`` of a step in lane
 ``p mod lanes`` at cycle ``p // lanes``). A butterfly at stride ``s >= lanes`` pairs
-elements ``D = s / lanes`` cycles apart and is one SDF stage: one adder and one
-subtractor per lane and a ``D``-deep delay line. For the first ``D`` cycles of each
-``2D``-cycle group the stage stores the input (``a``) and outputs the delay line (the
-previous group's ``a − c``); for the next ``D`` it outputs ``a + c`` and stores ``a − c``.
-Every element leaves a stage exactly ``D`` cycles after it entered, in natural order, so
-the transform's output is in Sylvester order with no reordering. Strides below ``lanes``
-are plain butterflies across lanes. With one lane: ``log2 b`` adders and subtractors and
-``b − 1`` delay registers per datapath, the fewest adders of all architectures.
+elements ``D = s / lanes`` cycles apart and is one SDF stage: one add/subtract unit per
+lane, busy every cycle, and the stage's input delayed by ``D`` and ``2D`` cycles. A
+``2D``-cycle group brings ``a`` (first ``D`` cycles) then ``c`` (next ``D``): while ``c``
+arrives the unit outputs ``a + c`` (``a`` from the ``D`` delay); during the next group's
+first ``D`` cycles it outputs the same pair's ``a − c`` (``a`` from the ``2D`` delay, ``c``
+from the ``D`` delay). Every element leaves a stage exactly ``D`` cycles after it entered,
+in natural order, so the transform's output is in Sylvester order with no reordering.
+The delays of a stage with ``2D >= 16`` words live in a memory of ``D`` words of
+``(x, x delayed D)`` (distributed RAM slices, read through their read register), shorter
+ones in flip-flops. Strides below ``lanes`` are plain butterflies across lanes. With one
+lane: ``log2 b`` add/subtract units and ``2·(b − 1)`` words of delay storage per datapath,
+the fewest adders of all architectures (the FWHT's ``b·log2 b`` additions in ``b`` cycles).
+
+Why one unit and twice the storage, not an adder and a subtractor with ``D`` words (storing
+``a − c``): the unit is the costly part (a carry chain, and its operand multiplexer), while
+the second ``D`` words sit in RAM, a few LUTs per 64 bits or a fraction of a block RAM.
 
 ``start`` marks the cycle carrying elements ``0 … lanes−1`` of a step; each stage
 restarts its group counter when that mark reaches it, so steps may follow each other
@@ -24,19 +32,31 @@ and the last stage is registered too (``latency`` counts it).
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module, Mux, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from hadam_hw.archs import Arch, arch_spec, sdf_delay_cycles
 from hadam_hw.errors import ConfigError
 from hadam_hw.fixedpoint import Interval
 from hadam_hw.hadamard import fwht, log2_exact
+from hadam_hw.targets import ADDSUB_FORMS
 
+from ..add_sub import select_add_sub
 from ..arith import Term, WidthLog, sig
 from . import register
 
-__all__ = ["SDFButterfly"]
+__all__ = ["SDFButterfly", "SDF_RAM_MIN_WORDS", "sdf_stage_in_ram"]
+
+# an SDF stage pairing elements D cycles apart keeps its input for D and 2D cycles (2D words
+# per lane); from this many words on they live in a memory (distributed RAM on ECP5, Xilinx
+# and Gowin, block RAM on iCE40) read through its read register, below in flip-flops
+SDF_RAM_MIN_WORDS = 16
+
+
+def sdf_stage_in_ram(delay: int) -> bool:
+    """Whether an SDF stage of delay ``D`` keeps its ``2D`` words of delay storage in a memory."""
+    return 2 * delay >= SDF_RAM_MIN_WORDS
 
 
 @register(Arch.SDF)
@@ -50,7 +70,8 @@ class SDFButterfly(wiring.Component):
     their element groups must be consecutive cycles.
     """
 
-    def __init__(self, *, block: int, lanes: int, in_width: int, pipeline: int = 0, registered: bool = False):
+    def __init__(self, *, block: int, lanes: int, in_width: int, pipeline: int = 0, registered: bool = False,
+                 addsub: str = "generic", primitives: bool = True):
         log2_exact(block, "block size")
         log2_exact(lanes, "lanes")
         if not isinstance(in_width, int) or in_width < 1:
@@ -61,6 +82,10 @@ class SDFButterfly(wiring.Component):
             raise ConfigError(f"The registered SDF needs pipeline >= 1, not {pipeline!r}")
         self.block, self.lanes, self.in_width, self.pipeline = block, lanes, in_width, pipeline
         self.registered = bool(registered)
+        if addsub not in ADDSUB_FORMS:
+            raise ConfigError(f"Add/subtract form must be one of {', '.join(ADDSUB_FORMS)}, not {addsub!r}")
+        self.addsub = addsub
+        self.primitives = bool(primitives)  # False: a target form's behavioural twin (simulation)
         # temporal strides (largest first), then strides across lanes
         self.strides = [s for s in _strides(block) if s >= lanes] + [s for s in _strides(block) if s < lanes]
         iv = Interval(-(1 << (in_width - 1)), (1 << (in_width - 1)) - 1)
@@ -73,8 +98,7 @@ class SDFButterfly(wiring.Component):
         for k, s in enumerate(self.strides):
             self.internal_widths.note(f"sdf.stage{k + 1}", self.intervals[k + 1].width)
             if s >= lanes:
-                self.internal_widths.note(f"sdf.delay{k + 1}", self.intervals[k].union(
-                    self.intervals[k] + (-self.intervals[k])).width)
+                self.internal_widths.note(f"sdf.delay{k + 1}", self.intervals[k].width)
         super().__init__({
             "x": In(data.ArrayLayout(signed(in_width), lanes)),
             "start": In(1),
@@ -86,7 +110,7 @@ class SDFButterfly(wiring.Component):
         """The datapath of the cell for ``model`` built as ``hw``: its state streams in."""
         cfg = model.config
         return cls(block=cfg.block, lanes=hw.lanes, in_width=cfg.state_bits, pipeline=hw.pipeline,
-                   registered=registered)
+                   registered=registered, addsub=hw.addsub)
 
     @classmethod
     def resources(cls, counter, rec, *, registered: bool) -> None:
@@ -120,9 +144,16 @@ class SDFButterfly(wiring.Component):
         return arch_spec(Arch.SDF).latency(self.block, self.block, self.lanes, self.pipeline, self.registered)
 
     @property
-    def delay_registers(self) -> int:
-        """Registers (of one lane) in the delay lines: ``b/lanes − 1``."""
-        return self.delay_cycles
+    def stage_delays(self) -> list[int]:
+        """``D`` of each temporal stage (pairs ``D`` cycles apart), largest first."""
+        return [s // self.lanes for s in self.strides if s >= self.lanes]
+
+    @property
+    def delay_words(self) -> tuple[int, int]:
+        """Words of delay storage per lane, ``(in memories, in flip-flops)``: each stage keeps
+        its input for ``D`` and ``2D`` cycles, ``2·(b/lanes − 1)`` words in all."""
+        ram = sum(2 * D for D in self.stage_delays if sdf_stage_in_ram(D))
+        return ram, sum(2 * D for D in self.stage_delays) - ram
 
     def model(self, steps) -> np.ndarray:
         """Bit-exact reference: ``(S, n)`` steps of ``n`` elements (a multiple of ``b``) → transforms."""
@@ -133,6 +164,13 @@ class SDFButterfly(wiring.Component):
         L = self.lanes
         vals = [Term(self.x[ln], self.intervals[0]) for ln in range(L)]
         tok = self.start
+        pol = Const(0, 1)  # the generic form's inverted groups (see below)
+        n_temporal = len(self.stage_delays)
+        ram_delays = [D for D in self.stage_delays if sdf_stage_in_ram(D)]
+        pointers = None
+        if ram_delays:  # the memories' write and read pointers, shared
+            pointers = (Signal(range(ram_delays[0]), name="dl_wptr"), Signal(range(ram_delays[0]), init=1, name="dl_rptr"))
+            m.d.sync += [pointers[0].eq(pointers[0] + 1), pointers[1].eq(pointers[1] + 1)]
         for k, s in enumerate(self.strides, 1):
             iv_in, iv = self.intervals[k - 1], self.intervals[k]
             if s >= L:
@@ -145,24 +183,46 @@ class SDFButterfly(wiring.Component):
                     idx = Signal(range(2 * D), name=f"idx{k}")
                     m.d.comb += idx.eq(Mux(tok, 0, cnt))
                     m.d.sync += cnt.eq(idx + 1)
-                phase = idx[log2_exact(D)]  # 0: store a, emit previous a - c; 1: emit a + c
-                dl_iv = iv_in.union(iv_in + (-iv_in))
+                phase = idx[log2_exact(D)]  # 0: emit the previous group's a − c; 1: emit a + c
+                w_in = iv_in.width
+                xs = [vals[ln].value for ln in range(L)]
+                taps = _delay_taps(m, xs, w_in, D, f"dl{k}", pointers)
                 nxt = []
-                for ln in range(L):
-                    line = [sig(dl_iv, f"d{k}_{ln}_{i}") for i in range(D)]
-                    head, x = line[-1], vals[ln].value
-                    push = Mux(phase, head - x, x)
-                    m.d.sync += line[0].eq(push)
-                    for i in range(1, D):
-                        m.d.sync += line[i].eq(line[i - 1])
-                    out = sig(iv, f"o{k}_{ln}")
-                    m.d.comb += out.eq(Mux(phase, head + x, head))
-                    nxt.append(Term(out, iv))
-                # the step mark follows its element group through the delay
-                for i in range(D):
-                    t = Signal(name=f"tok{k}_{i}")
-                    m.d.sync += t.eq(tok)
-                    tok = t
+                if self.addsub == "generic":
+                    # the pair's first operand enters inverted, a − c as ~(~a + c): each sum is
+                    # one LUT (the operand's multiplexer) per bit on a plain carry chain. A group
+                    # then leaves inverted or not (pol_out), the next stage adds its pol as the
+                    # carry in (~a + ~c + 1 = ~(a + c), ~~a + ~c + 1 = a − c), the last undoes it
+                    pol_prev = Signal(name=f"pol{k}_prev")  # the previous group's polarity
+                    with m.If(phase):
+                        m.d.sync += pol_prev.eq(pol)
+                    cin = Mux(phase, pol, pol_prev)
+                    pol = Mux(phase, pol, ~pol_prev)
+                    plain = k == n_temporal
+                    for ln in range(L):
+                        y1, y2 = taps[ln]  # the input D and 2D cycles ago
+                        out = sig(iv, f"o{k}_{ln}")
+                        total = Mux(phase, xs[ln], ~y2) + y1 + cin
+                        m.d.comb += out.eq(total ^ pol.replicate(iv.width) if plain else total)
+                        nxt.append(Term(out, iv))
+                    if plain:
+                        pol = Const(0, 1)
+                else:
+                    # one add/subtract unit: a + c in the second half, a − c of the same pair D
+                    # cycles later (a = y2, c = y1), the select folded into the target's carry cells
+                    for ln in range(L):
+                        y1, y2 = taps[ln]
+                        out = select_add_sub(m, phase, xs[ln], y2, y1, iv.width, f"o{k}_{ln}",
+                                             form="ccu2c" if self.primitives else "behavioural")
+                        nxt.append(Term(out, iv))
+                # the step mark of the next stage: group 0 leaves this one D cycles after it
+                # entered, where the group counter passes D (one cycle earlier when tok leads).
+                # Between steps the counter runs on and marks every 2D cycles: each such mark
+                # falls where the next stage's D-periodic counter wraps anyway, so it is harmless
+                t = Signal(name=f"tok{k}")
+                if D > 1 or not self.registered:
+                    m.d.sync += t.eq(idx == (D - 2 if self.registered else D - 1))
+                tok = t
             else:
                 nxt = [None] * L
                 for base in range(0, L, 2 * s):
@@ -182,10 +242,64 @@ class SDFButterfly(wiring.Component):
                 t = Signal(name=f"ptok{k}")
                 m.d.sync += t.eq(tok)
                 tok = t
+                if k < n_temporal:
+                    t = Signal(name=f"ppol{k}")
+                    m.d.sync += t.eq(pol)
+                    pol = t
             vals = nxt
         for ln in range(L):
             m.d.comb += self.y[ln].eq(vals[ln].value)
         return m
+
+
+def _delay_taps(m: Module, xs: list[Value], width: int, delay: int, name: str,
+                pointers: tuple[Signal, Signal]) -> list[tuple[Value, Value]]:
+    """``(x delayed D, x delayed 2D)`` of each lane's ``width``-bit signed input, free running.
+
+    Flip-flops below :data:`~hadam_hw.schedule.SDF_RAM_MIN_WORDS` words; above, one memory
+    of ``D`` words holding ``(x, x delayed D)`` per lane, in slices of at most 4 bits (distributed
+    RAM where the target has it: an inferred block RAM has no output register and is slow),
+    written at a free-running pointer and read one address ahead through its read register.
+    ``pointers``: the write pointer and the read pointer (one ahead, its own register: no adder
+    before the RAM), free running, shared by every stage (each takes its low ``log2 D`` bits:
+    the delay is exact whatever the pointers' origin).
+    """
+    L = len(xs)
+    if not sdf_stage_in_ram(delay):
+        taps = []
+        for ln, x in enumerate(xs):
+            line = [Signal(signed(width), name=f"{name}_{ln}_{i}") for i in range(2 * delay)]
+            m.d.sync += line[0].eq(x)
+            for i in range(1, 2 * delay):
+                m.d.sync += line[i].eq(line[i - 1])
+            taps.append((line[delay - 1], line[2 * delay - 1]))
+        return taps
+    ptr, rptr = pointers[0][:log2_exact(delay)], pointers[1][:log2_exact(delay)]
+    y1s = [Signal(signed(width), name=f"{name}_{ln}_d") for ln in range(L)]
+    word = Cat(*[Cat(_fit_signed(x, width), y1) for x, y1 in zip(xs, y1s, strict=True)])
+    reads = []
+    for lo in range(0, len(word), 4):
+        sw = min(4, len(word) - lo)
+        mem = memory.Memory(shape=unsigned(sw), depth=delay, init=[])
+        m.submodules[f"{name}_mem{lo // 4}"] = mem
+        wp, rp = mem.write_port(), mem.read_port()  # the read address is never the one written
+        m.d.comb += [wp.addr.eq(ptr), wp.data.eq(word[lo:lo + sw]), wp.en.eq(1), rp.addr.eq(rptr)]
+        reads.append(rp.data)
+    rdata = Cat(*reads)
+    taps = []
+    for ln in range(L):
+        y1 = rdata[2 * ln * width:(2 * ln + 1) * width].as_signed()
+        m.d.comb += y1s[ln].eq(y1)
+        taps.append((y1s[ln], rdata[(2 * ln + 1) * width:(2 * ln + 2) * width].as_signed()))
+    return taps
+
+
+def _fit_signed(x: Value, width: int) -> Value:
+    """``x`` sign-extended (or cut) to exactly ``width`` bits."""
+    x = Value.cast(x)
+    if len(x) >= width:
+        return x[:width]
+    return Cat(x, x[-1].replicate(width - len(x)))
 
 
 def _strides(block: int) -> list[int]:

@@ -72,3 +72,14 @@ def test_sweep_misuse(tmp_path):
     assert r.returncode == 2 and "no valid configuration" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = cli("sweep", "--arch", "systolic", "-o", tmp_path / "s")
     assert r.returncode == 2 and "architectures must be among" in r.stderr
+
+
+@pytest.mark.parametrize("target,extra,hardware", [
+    ("ecp5", [], "sdf-l1-p1-ccu2c"),  # the target's own add/subtract form
+    ("ice40", [], "sdf-l1-p1"),
+    ("ecp5", ["--addsub", "generic"], "sdf-l1-p1"),  # unless asked otherwise
+])
+def test_the_sdf_takes_the_targets_add_sub_form(tiny_artifact, capsys, target, extra, hardware):
+    assert main(["estimate", str(tiny_artifact), "--arch", "sdf", "--target", target, "--fast", "--json",
+                 "--no-baseline", *extra]) == 0
+    assert json.loads(capsys.readouterr().out)["hardware"] == hardware

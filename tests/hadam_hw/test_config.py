@@ -85,3 +85,15 @@ def test_hardware_config_errors():
         HardwareConfig(top="my top")
     with pytest.raises(ConfigError, match="unknown HardwareConfig key"):
         HardwareConfig.from_json({"arch": "sdf", "speed": 3})
+    with pytest.raises(ConfigError, match="addsub must be one of generic, ccu2c, not 'dsp'") as e:
+        HardwareConfig(arch="sdf", addsub="dsp")
+    assert e.value.field == "addsub"
+    with pytest.raises(ConfigError, match="addsub 'ccu2c' is a form of the SDF's add/subtract units: it needs "
+                                          "arch 'sdf', not 'adder_tree'"):
+        HardwareConfig(arch="adder_tree", addsub="ccu2c")
+
+
+def test_addsub_form_is_in_the_tag_and_the_json():
+    hw = HardwareConfig(arch="sdf", addsub="ccu2c")
+    assert hw.tag == "sdf-l1-p1-ccu2c" and HardwareConfig(arch="sdf").tag == "sdf-l1-p1"
+    assert HardwareConfig.from_json(json.loads(hw.dumps())) == hw

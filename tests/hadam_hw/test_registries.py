@@ -11,7 +11,7 @@ from hadam_hw.cliargs import add_hardware_options, hardware_config
 from hadam_hw.config import Arch, HardwareConfig
 from hadam_hw.errors import ConfigError
 from hadam_hw.schedule import SERIAL_ARCHS as SCHEDULE_SERIAL
-from hadam_hw.targets import DEVICES, TARGETS, get_device, get_target, target_names
+from hadam_hw.targets import ADDSUB_FORMS, DEVICES, TARGETS, get_device, get_target, target_names
 
 
 def _choices(parser: argparse.ArgumentParser, dest: str) -> tuple:
@@ -66,6 +66,7 @@ def test_targets_and_devices_are_consistent():
     for d in DEVICES.values():
         assert d.target in TARGETS and d.luts > 0 and d.ffs > 0 and d.brams > 0 and d.dsps >= 0
     assert get_device("ecp5-25k").dsps == 28
+    assert all(t.addsub in ADDSUB_FORMS for t in TARGETS.values()) and TARGETS["ecp5"].addsub == "ccu2c"
     with pytest.raises(ConfigError, match="target must be one of ice40, ecp5, xilinx, gowin, not 'vu9p'"):
         get_target("vu9p")
     with pytest.raises(ConfigError, match="device must be one of"):

@@ -88,6 +88,8 @@ CASES = [
     ("d64b64-x5-all", "butterfly", 1, 2, True),
     ("d64b64-x5-all", "adder_tree", 8, 1, True),
     ("d64b64-x5-all", "sdf", 4, 0, True),
+    ("d64b64-x5-all", "sdf", 1, 1, True),  # SDF delays of 32, 16 and 8 cycles in memories
+    ("d64b64-x5-all", "sdf", 2, 1, False),
     ("d64b64-x5-all", "dense", 16, 3, True),
 ]
 

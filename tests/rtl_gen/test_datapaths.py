@@ -118,12 +118,15 @@ SDF = [
 ]
 
 
+@pytest.mark.parametrize("addsub", ["generic", "ccu2c"])
 @pytest.mark.parametrize("b,lanes,k,d", SDF, ids=[f"d{d}b{b}l{n}p{k}" for b, n, k, d in SDF])
-def test_sdf_matches_model(b, lanes, k, d):
-    """Steps back to back and after gaps of 1..5 cycles (garbage in between), exact per group."""
+def test_sdf_matches_model(b, lanes, k, d, addsub):
+    """Steps back to back and after gaps of 1..5 cycles (garbage in between), exact per group.
+    ``ccu2c``: the stages of the ECP5 form with their add/subtract units' behavioural twin (the
+    carry-cell chain is proved equal to it in ``test_add_sub.py``)."""
     rng = np.random.default_rng(b * 1000 + lanes * 10 + k + d)
     w = 6
-    dut = SDFButterfly(block=b, lanes=lanes, in_width=w, pipeline=k)
+    dut = SDFButterfly(block=b, lanes=lanes, in_width=w, pipeline=k, addsub=addsub, primitives=False)
     G = d // lanes
     steps = _extreme_vectors(rng, 10, d, b, w)
     gaps = [0, 0, 1, 0, 3, 2, 0, 5, 1, 0][: len(steps)] + [0] * max(0, len(steps) - 10)
@@ -143,11 +146,15 @@ def test_sdf_matches_model(b, lanes, k, d):
         assert_exact(expect[s], seen, f"sdf d{d}b{b}l{lanes}p{k} step {s}", ("element",))
 
 
-@pytest.mark.parametrize("b,lanes", [(16, 1), (16, 4), (64, 2)])
-def test_sdf_delay_lines_and_latency(b, lanes):
+@pytest.mark.parametrize("b,lanes,ram_words,rams", [(16, 1, 16, 4), (16, 4, 0, 0), (64, 2, 48, 17)])
+def test_sdf_delay_lines_and_latency(b, lanes, ram_words, rams):
+    """Each stage keeps its input for D and 2D cycles: 2·(b/lanes − 1) words per lane, the
+    stages with 2D >= 16 words in memories of D words of (x, x delayed D) in 4-bit slices."""
     dut = SDFButterfly(block=b, lanes=lanes, in_width=8)
     piped = SDFButterfly(block=b, lanes=lanes, in_width=8, pipeline=2)
-    Fragment.get(dut, None), Fragment.get(piped, None)
-    assert dut.delay_registers == b // lanes - 1
+    frag, _ = Fragment.get(dut, None), Fragment.get(piped, None)
+    assert dut.delay_words == (ram_words, 2 * (b // lanes - 1) - ram_words)
+    mems = [name for _, name, _ in frag.subfragments if "_mem" in str(name)]
+    assert len(mems) == rams, mems
     assert dut.latency == b // lanes - 1
     assert piped.latency == b // lanes - 1 + (b.bit_length() - 1) // 2

@@ -129,12 +129,14 @@ def test_gated_rows_sum_to_the_product(p, xw, signed_x):
 SDF_REG = [(4, 1, 1, 8), (8, 2, 1, 16), (16, 1, 2, 16), (16, 4, 3, 32), (32, 1, 1, 32), (8, 8, 2, 16)]
 
 
+@pytest.mark.parametrize("addsub", ["generic", "ccu2c"])
 @pytest.mark.parametrize("b,lanes,k,d", SDF_REG, ids=[f"d{d}b{b}l{n}p{k}" for b, n, k, d in SDF_REG])
-def test_registered_sdf_matches_model(b, lanes, k, d):
-    """``start`` one cycle ahead of group 0; steps back to back and after gaps."""
+def test_registered_sdf_matches_model(b, lanes, k, d, addsub):
+    """``start`` one cycle ahead of group 0; steps back to back and after gaps (``ccu2c``: the
+    ECP5 form's stages with the behavioural twin of their carry-cell chains)."""
     rng = np.random.default_rng(b * 100 + lanes * 10 + k)
     w = 6
-    dut = SDFButterfly(block=b, lanes=lanes, in_width=w, pipeline=k, registered=True)
+    dut = SDFButterfly(block=b, lanes=lanes, in_width=w, pipeline=k, registered=True, addsub=addsub, primitives=False)
     assert dut.latency == max(0, b // lanes - 1) + -(-(b.bit_length() - 1) // k)
     G = d // lanes
     steps = _extreme_vectors(rng, 8, d, b, w)

@@ -33,10 +33,11 @@ def _model(kw: tuple) -> HadamModel:
     return random_model(d.pop("hidden"), d.pop("block"), d.pop("n_in"), d.pop("n_out"), **d)
 
 
-def case(hidden, block, n_in, n_out, *, arch, lanes=1, pipeline=0, expose_state=False, seed=0, **model_kw) -> Case:
+def case(hidden, block, n_in, n_out, *, arch, lanes=1, pipeline=0, expose_state=False, seed=0, addsub="generic",
+         **model_kw) -> Case:
     kw = dict(hidden=hidden, block=block, n_in=n_in, n_out=n_out, seed=seed, **model_kw)
     return Case(tuple(sorted(kw.items())), HardwareConfig(arch=arch, lanes=lanes, pipeline=pipeline,
-                                                          expose_state=expose_state))
+                                                          expose_state=expose_state, addsub=addsub))
 
 
 def params(cases, *marks):

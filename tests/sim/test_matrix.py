@@ -22,6 +22,8 @@ FAST = [
     case(16, 4, 3, 2, arch="adder_tree", lanes=2, pipeline=2),
     case(16, 8, 4, 2, arch="sdf", lanes=2, output="every_step", input_mode="onehot"),
     case(16, 16, 3, 2, arch="dense", lanes=4, pipeline=1),
+    # the ECP5 form: CCU2C carry cells simulated with Yosys' own cell models
+    case(16, 16, 3, 2, arch="sdf", pipeline=1, expose_state=True, output="every_step", addsub="ccu2c"),
 ]
 
 FULL = [
