@@ -115,25 +115,50 @@ class SDFButterfly(wiring.Component):
     @classmethod
     def resources(cls, counter, rec, *, registered: bool) -> None:
         """Resource formula (called by :mod:`estimate.resources` with its counting toolkit and the
-        recurrence part): per temporal stage two adders, their multiplexers, a delay line and
-        its group counter; per stage across lanes two adders; a register after every
-        ``pipeline`` stages (registered: and after the last). The state memory is the cell's."""
-        cfg, S, K = counter.cfg, counter.S, counter.hw.pipeline
-        L = S.lanes
+        recurrence part), per lane. A temporal stage (pairs ``D`` cycles apart) is one add/subtract
+        unit of the stage's output width ``w``: ``generic``, a carry chain (``alu``) with one LUT
+        per bit choosing its first operand (``mux``), and the last temporal stage's un-inversion
+        (``mux``); ``ccu2c``, one carry chain of ``w + 1`` bits (the carry-in injector) with the
+        operand choice inside its cells. Its input, ``w − 1`` bits, is kept for ``D`` and ``2D``
+        cycles: from :data:`SDF_RAM_MIN_WORDS` words on in a memory of ``D`` words of
+        ``2·lanes·(w − 1)`` bits in 4-bit slices (its read register included), the write and read
+        pointer counters shared by all stages; below, ``2D`` words of flip-flops. Its group
+        counter, the next stage's step mark and (generic) the previous group's polarity are
+        control. A stride below ``lanes`` is a plain butterfly across lanes (two adders); a
+        register after every ``pipeline`` stages (registered: and after the last). The state
+        memory is the cell's."""
+        cfg, S, hw = counter.cfg, counter.S, counter.hw
+        K, L = hw.pipeline, S.lanes
         strides = [s for s in _strides(cfg.block) if s >= L] + [s for s in _strides(cfg.block) if s < L]
+        n_temporal = sum(1 for s in strides if s >= L)
+        generic = hw.addsub == "generic"
+        ram_seen = False
         w = cfg.state_bits
         for k, s in enumerate(strides, 1):
             w += 1
             if s >= L:
                 D = s // L
-                rec.add(alu=L * 2 * w, mux=L * 2 * w, ff=L * D * w + D)
+                if generic:
+                    rec.add(alu=L * w, mux=L * w * (2 if k == n_temporal else 1), ff=1)
+                else:
+                    rec.add(alu=L * (w + 1))
+                if sdf_stage_in_ram(D):
+                    for lo in range(0, 2 * L * (w - 1), 4):
+                        counter.ram(rec, D, min(4, 2 * L * (w - 1) - lo), sync=True)
+                    if not ram_seen:  # write and read pointers (one address ahead), shared by the stages
+                        counter.counter(rec, D)
+                        counter.counter(rec, D)
+                        ram_seen = True
+                else:
+                    rec.add(ff=2 * D * L * (w - 1))
                 counter.counter(rec, 2 * D)
+                rec.add(ff=1, ctl=1)  # the next stage's step mark
             else:
                 rec.add(alu=L * 2 * w)
             if (k % K == 0 or k == len(strides)) if registered else (K and k % K == 0):
-                rec.add(ff=L * w + 1)
-        rec.formula = (f"{L} lane(s) × {len(strides)} SDF stage(s), registered" if registered
-                       else f"{L} lane(s) × {len(strides)} SDF stage(s) (add, subtract, delay line)")
+                rec.add(ff=L * w + 1 + (1 if generic and k < n_temporal else 0))
+        rec.formula = (f"{L} lane(s) × {len(strides)} SDF stage(s){', registered' if registered else ''} "
+                       f"(one {hw.addsub} add/subtract unit, delays D and 2D)")
 
     @property
     def delay_cycles(self) -> int:
