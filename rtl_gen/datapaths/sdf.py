@@ -46,12 +46,17 @@ from ..add_sub import select_add_sub
 from ..arith import Term, WidthLog, sig
 from . import register
 
-__all__ = ["SDFButterfly", "SDF_RAM_MIN_WORDS", "sdf_stage_in_ram"]
+__all__ = ["SDFButterfly", "SDF_RAM_MIN_WORDS", "SDF_RAM_BANK_WORDS", "sdf_stage_in_ram"]
 
 # an SDF stage pairing elements D cycles apart keeps its input for D and 2D cycles (2D words
 # per lane); from this many words on they live in a memory (distributed RAM on ECP5, Xilinx
 # and Gowin, block RAM on iCE40) read through its read register, below in flip-flops
 SDF_RAM_MIN_WORDS = 16
+
+
+# the depth of one distributed-RAM cell (ECP5 TRELLIS_DPR16X4, Gowin RAM16SDP4): a longer delay
+# is a cascade of banks this deep, with no read multiplexer
+SDF_RAM_BANK_WORDS = 16
 
 
 def sdf_stage_in_ram(delay: int) -> bool:
@@ -120,9 +125,9 @@ class SDFButterfly(wiring.Component):
         per bit choosing its first operand (``mux``), and the last temporal stage's un-inversion
         (``mux``); ``ccu2c``, one carry chain of ``w + 1`` bits (the carry-in injector) with the
         operand choice inside its cells. Its input, ``w − 1`` bits, is kept for ``D`` and ``2D``
-        cycles: from :data:`SDF_RAM_MIN_WORDS` words on in a memory of ``D`` words of
-        ``2·lanes·(w − 1)`` bits in 4-bit slices (its read register included), the write and read
-        pointer counters shared by all stages; below, ``2D`` words of flip-flops. Its group
+        cycles: from :data:`SDF_RAM_MIN_WORDS` words on in memories of ``2·lanes·(w − 1)``-bit
+        words in 4-bit slices, banks of at most :data:`SDF_RAM_BANK_WORDS` words in cascade (each
+        with its read register), the write and read pointer counters shared by all stages; below, ``2D`` words of flip-flops. Its group
         counter, the next stage's step mark and (generic) the previous group's polarity are
         control. A stride below ``lanes`` is a plain butterfly across lanes (two adders); a
         register after every ``pipeline`` stages (registered: and after the last). The state
@@ -143,11 +148,13 @@ class SDFButterfly(wiring.Component):
                 else:
                     rec.add(alu=L * (w + 1))
                 if sdf_stage_in_ram(D):
-                    for lo in range(0, 2 * L * (w - 1), 4):
-                        counter.ram(rec, D, min(4, 2 * L * (w - 1) - lo), sync=True)
+                    bank = min(D, SDF_RAM_BANK_WORDS)
+                    for _ in range(D // bank):
+                        for lo in range(0, 2 * L * (w - 1), 4):
+                            counter.ram(rec, bank, min(4, 2 * L * (w - 1) - lo), sync=True)
                     if not ram_seen:  # write and read pointers (one address ahead), shared by the stages
-                        counter.counter(rec, D)
-                        counter.counter(rec, D)
+                        counter.counter(rec, bank)
+                        counter.counter(rec, bank)
                         ram_seen = True
                 else:
                     rec.add(ff=2 * D * L * (w - 1))
@@ -194,7 +201,8 @@ class SDFButterfly(wiring.Component):
         ram_delays = [D for D in self.stage_delays if sdf_stage_in_ram(D)]
         pointers = None
         if ram_delays:  # the memories' write and read pointers, shared
-            pointers = (Signal(range(ram_delays[0]), name="dl_wptr"), Signal(range(ram_delays[0]), init=1, name="dl_rptr"))
+            depth = min(ram_delays[0], SDF_RAM_BANK_WORDS)
+            pointers = (Signal(range(depth), name="dl_wptr"), Signal(range(depth), init=1, name="dl_rptr"))
             m.d.sync += [pointers[0].eq(pointers[0] + 1), pointers[1].eq(pointers[1] + 1)]
         for k, s in enumerate(self.strides, 1):
             iv_in, iv = self.intervals[k - 1], self.intervals[k]
@@ -281,13 +289,15 @@ def _delay_taps(m: Module, xs: list[Value], width: int, delay: int, name: str,
                 pointers: tuple[Signal, Signal]) -> list[tuple[Value, Value]]:
     """``(x delayed D, x delayed 2D)`` of each lane's ``width``-bit signed input, free running.
 
-    Flip-flops below :data:`~hadam_hw.schedule.SDF_RAM_MIN_WORDS` words; above, one memory
-    of ``D`` words holding ``(x, x delayed D)`` per lane, in slices of at most 4 bits (distributed
-    RAM where the target has it: an inferred block RAM has no output register and is slow),
-    written at a free-running pointer and read one address ahead through its read register.
-    ``pointers``: the write pointer and the read pointer (one ahead, its own register: no adder
-    before the RAM), free running, shared by every stage (each takes its low ``log2 D`` bits:
-    the delay is exact whatever the pointers' origin).
+    Flip-flops below :data:`SDF_RAM_MIN_WORDS` words; above, memories holding ``(x, x delayed
+    D)`` per lane, in slices of at most 4 bits (distributed RAM where the target has it: an
+    inferred block RAM has no output register and is slow), each written at a free-running
+    pointer and read one address ahead through its read register. A delay beyond
+    :data:`SDF_RAM_BANK_WORDS` is a cascade of such banks, each delaying both fields by its
+    depth (the second field's input is the first field's output): a read register per bank
+    instead of a multiplexer over banks before one register. ``pointers``: the write pointer
+    and the read pointer (one ahead, its own register: no adder before the RAM), free running,
+    shared by every stage (each takes its low bits: the delay is exact whatever their origin).
     """
     L = len(xs)
     if not sdf_stage_in_ram(delay):
@@ -299,24 +309,26 @@ def _delay_taps(m: Module, xs: list[Value], width: int, delay: int, name: str,
                 m.d.sync += line[i].eq(line[i - 1])
             taps.append((line[delay - 1], line[2 * delay - 1]))
         return taps
-    ptr, rptr = pointers[0][:log2_exact(delay)], pointers[1][:log2_exact(delay)]
+    bank = min(delay, SDF_RAM_BANK_WORDS)
+    ptr, rptr = pointers[0][:log2_exact(bank)], pointers[1][:log2_exact(bank)]
     y1s = [Signal(signed(width), name=f"{name}_{ln}_d") for ln in range(L)]
-    word = Cat(*[Cat(_fit_signed(x, width), y1) for x, y1 in zip(xs, y1s, strict=True)])
-    reads = []
-    for lo in range(0, len(word), 4):
-        sw = min(4, len(word) - lo)
-        mem = memory.Memory(shape=unsigned(sw), depth=delay, init=[])
-        m.submodules[f"{name}_mem{lo // 4}"] = mem
-        wp, rp = mem.write_port(), mem.read_port()  # the read address is never the one written
-        m.d.comb += [wp.addr.eq(ptr), wp.data.eq(word[lo:lo + sw]), wp.en.eq(1), rp.addr.eq(rptr)]
-        reads.append(rp.data)
-    rdata = Cat(*reads)
-    taps = []
+    firsts, seconds = [_fit_signed(x, width) for x in xs], list(y1s)
+    for j in range(delay // bank):  # banks in cascade, each a delay of `bank` cycles
+        word = Cat(*[Cat(f, s_) for f, s_ in zip(firsts, seconds, strict=True)])
+        reads = []
+        for lo in range(0, len(word), 4):
+            sw = min(4, len(word) - lo)
+            mem = memory.Memory(shape=unsigned(sw), depth=bank, init=[])
+            m.submodules[f"{name}_mem{j}_{lo // 4}"] = mem
+            wp, rp = mem.write_port(), mem.read_port()  # the read address is never the one written
+            m.d.comb += [wp.addr.eq(ptr), wp.data.eq(word[lo:lo + sw]), wp.en.eq(1), rp.addr.eq(rptr)]
+            reads.append(rp.data)
+        rdata = Cat(*reads)
+        firsts = [rdata[2 * ln * width:(2 * ln + 1) * width] for ln in range(L)]
+        seconds = [rdata[(2 * ln + 1) * width:(2 * ln + 2) * width] for ln in range(L)]
     for ln in range(L):
-        y1 = rdata[2 * ln * width:(2 * ln + 1) * width].as_signed()
-        m.d.comb += y1s[ln].eq(y1)
-        taps.append((y1s[ln], rdata[(2 * ln + 1) * width:(2 * ln + 2) * width].as_signed()))
-    return taps
+        m.d.comb += y1s[ln].eq(firsts[ln].as_signed())
+    return [(y1s[ln], seconds[ln].as_signed()) for ln in range(L)]
 
 
 def _fit_signed(x: Value, width: int) -> Value:
