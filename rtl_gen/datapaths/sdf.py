@@ -9,9 +9,9 @@ arrives the unit outputs ``a + c`` (``a`` from the ``D`` delay); during the next
 first ``D`` cycles it outputs the same pair's ``a − c`` (``a`` from the ``2D`` delay, ``c``
 from the ``D`` delay). Every element leaves a stage exactly ``D`` cycles after it entered,
 in natural order, so the transform's output is in Sylvester order with no reordering.
-The delays of a stage with ``2D >= 16`` words live in a memory of ``D`` words of
-``(x, x delayed D)`` (distributed RAM slices, read through their read register), shorter
-ones in flip-flops. Strides below ``lanes`` are plain butterflies across lanes. With one
+The delays of a stage with ``2D >= 16`` words live in memories of ``(x, x delayed D)``
+words, banks of at most 16 words in cascade, each read through its read register
+(distributed RAM on ECP5, block RAM on iCE40); shorter ones in flip-flops. Strides below ``lanes`` are plain butterflies across lanes. With one
 lane: ``log2 b`` add/subtract units and ``2·(b − 1)`` words of delay storage per datapath,
 the fewest adders of all architectures (the FWHT's ``b·log2 b`` additions in ``b`` cycles).
 
@@ -126,8 +126,8 @@ class SDFButterfly(wiring.Component):
         (``mux``); ``ccu2c``, one carry chain of ``w + 1`` bits (the carry-in injector) with the
         operand choice inside its cells. Its input, ``w − 1`` bits, is kept for ``D`` and ``2D``
         cycles: from :data:`SDF_RAM_MIN_WORDS` words on in memories of ``2·lanes·(w − 1)``-bit
-        words in 4-bit slices, banks of at most :data:`SDF_RAM_BANK_WORDS` words in cascade (each
-        with its read register), the write and read pointer counters shared by all stages; below, ``2D`` words of flip-flops. Its group
+        words, banks of at most :data:`SDF_RAM_BANK_WORDS` words in cascade (each with its read
+        register), the write and read pointer counters shared by all stages; below, ``2D`` words of flip-flops. Its group
         counter, the next stage's step mark and (generic) the previous group's polarity are
         control. A stride below ``lanes`` is a plain butterfly across lanes (two adders); a
         register after every ``pipeline`` stages (registered: and after the last). The state
@@ -150,8 +150,7 @@ class SDFButterfly(wiring.Component):
                 if sdf_stage_in_ram(D):
                     bank = min(D, SDF_RAM_BANK_WORDS)
                     for _ in range(D // bank):
-                        for lo in range(0, 2 * L * (w - 1), 4):
-                            counter.ram(rec, bank, min(4, 2 * L * (w - 1) - lo), sync=True)
+                        counter.ram(rec, bank, 2 * L * (w - 1), sync=True)
                     if not ram_seen:  # write and read pointers (one address ahead), shared by the stages
                         counter.counter(rec, bank)
                         counter.counter(rec, bank)
@@ -290,9 +289,11 @@ def _delay_taps(m: Module, xs: list[Value], width: int, delay: int, name: str,
     """``(x delayed D, x delayed 2D)`` of each lane's ``width``-bit signed input, free running.
 
     Flip-flops below :data:`SDF_RAM_MIN_WORDS` words; above, memories holding ``(x, x delayed
-    D)`` per lane, in slices of at most 4 bits (distributed RAM where the target has it: an
-    inferred block RAM has no output register and is slow), each written at a free-running
-    pointer and read one address ahead through its read register. A delay beyond
+    D)`` per lane, each written at a free-running pointer and read one address ahead through
+    its read register. At most :data:`SDF_RAM_BANK_WORDS` deep, a memory costs Yosys less as
+    distributed RAM than as a block RAM (whose inferred read has no output register and is
+    slow) where the target has distributed RAM, and less as block RAM than as flip-flops where
+    it has not (iCE40: the block RAM's read register is its own). A delay beyond
     :data:`SDF_RAM_BANK_WORDS` is a cascade of such banks, each delaying both fields by its
     depth (the second field's input is the first field's output): a read register per bank
     instead of a multiplexer over banks before one register. ``pointers``: the write pointer
@@ -315,15 +316,11 @@ def _delay_taps(m: Module, xs: list[Value], width: int, delay: int, name: str,
     firsts, seconds = [_fit_signed(x, width) for x in xs], list(y1s)
     for j in range(delay // bank):  # banks in cascade, each a delay of `bank` cycles
         word = Cat(*[Cat(f, s_) for f, s_ in zip(firsts, seconds, strict=True)])
-        reads = []
-        for lo in range(0, len(word), 4):
-            sw = min(4, len(word) - lo)
-            mem = memory.Memory(shape=unsigned(sw), depth=bank, init=[])
-            m.submodules[f"{name}_mem{j}_{lo // 4}"] = mem
-            wp, rp = mem.write_port(), mem.read_port()  # the read address is never the one written
-            m.d.comb += [wp.addr.eq(ptr), wp.data.eq(word[lo:lo + sw]), wp.en.eq(1), rp.addr.eq(rptr)]
-            reads.append(rp.data)
-        rdata = Cat(*reads)
+        mem = memory.Memory(shape=unsigned(len(word)), depth=bank, init=[])
+        m.submodules[f"{name}_mem{j}"] = mem
+        wp, rp = mem.write_port(), mem.read_port()  # the read address is never the one written
+        m.d.comb += [wp.addr.eq(ptr), wp.data.eq(word), wp.en.eq(1), rp.addr.eq(rptr)]
+        rdata = rp.data
         firsts = [rdata[2 * ln * width:(2 * ln + 1) * width] for ln in range(L)]
         seconds = [rdata[(2 * ln + 1) * width:(2 * ln + 2) * width] for ln in range(L)]
     for ln in range(L):
