@@ -59,7 +59,6 @@ from .arith import (
 )
 from .datapaths import datapath_class
 from .final_add import RegisteredFinalAdd
-from .output_head import RegisteredOutputHead
 
 __all__ = ["HadamRNNCell", "stream_layouts"]
 
@@ -943,25 +942,28 @@ class HadamRNNCell(wiring.Component):
         # --- output head: y += V[:, rows]·relu(h[rows]) from the registered relu --------------------
         V = model.V.astype(np.int64)  # (n_out, d)
         n_out = cfg.n_out
+        rmax = self._iv("relu").hi
         Vg = V.T.reshape(G, L * n_out)  # (l, o) at l·n_out + o
         _, vword = self._table(m, "V_rom", Vg, p, self._reg_window(head - RL, G).idx)
         vbits = (Vg[:, :, None] >> np.arange(p)) & 1
-        wy, wc = self.widths.width("y"), self._iv("c").width
-        # a baked bit that is the same in every row group is a constant (runtime: any bit may change)
-        const_bits = [[int(vbits[0, col, j]) if self.tables is None and (vbits[:, col, j] == vbits[0, col, j]).all()
-                       else None for j in range(p)] for col in range(L * n_out)]
-        oh = RegisteredOutputHead(lanes=L, n_out=n_out, weight_bits=p, relu_max=self._iv("relu").hi, y_bits=wy,
-                                  c_bits=wc, pipeline=K, const_bits=const_bits)
-        m.submodules.output_head = oh
-        assert oh.latency == S.head_latency, (oh.latency, S.head_latency)
-        c_word = self._weights(m, "c", None, wc * n_out, 0) if self.tables is not None else None
-        m.d.comb += [oh.weights.eq(vword), oh.start.eq(ev.pulse(head + S.head_latency - 1))]
-        for ln in range(L):
-            m.d.comb += oh.relu[ln].eq(fa.relu[ln])
+        wy = self.widths.width("y")
+        start = ev.pulse(head + S.head_latency - 1)  # the first row's sum is being accumulated
+        accs = []
         for o in range(n_out):
-            m.d.comb += oh.c[o].eq(int(model.c[o]) if c_word is None else lane(c_word, o, wc))
-        self.internal_widths.update(oh.internal_widths)
-        accs = [oh.y[o] for o in range(n_out)]
+            rows = []
+            for ln in range(L):
+                col = ln * n_out + o
+                bits = [int(vbits[0, col, j]) if self.tables is None and (vbits[:, col, j] == vbits[0, col, j]).all()
+                        else vword[col * p + j] for j in range(p)]
+                rows += gated_rows(Term(fa.relu[ln], Interval(0, rmax)), bits, f"vh{o}_{ln}")
+            tot, regs = registered_sum(m, rows, pipeline=K, name=f"head{o}", log=self.internal_widths, log_as="head")
+            assert regs + 1 == S.head_latency, (regs, S.head_latency)
+            acc = Signal(signed(wy), name=f"yacc{o}")  # every partial sum lies inside the y interval
+            c_o = int(model.c[o]) if self.tables is None else \
+                lane(self._weights(m, "c", None, self._iv("c").width * n_out, 0), o, self._iv("c").width)
+            m.d.sync += acc.eq(Mux(start, c_o, acc) + tot.value)
+            accs.append(acc)
+        self.internal_widths.note("head.acc", wy)
         last_y = ev.last(S.y_push_offset)
         y_id = [ev.id(S.y_push_offset)] if C > 1 else []
         m.d.comb += [
