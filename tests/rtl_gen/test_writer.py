@@ -186,7 +186,7 @@ def test_cli_generate_writes_all_files(m16_file, tmp_path, capsys):
     man = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert man["top"] == "rnn16" and man["verilog"] == "rnn16.v"
     assert man["params"] == {"lanes": 2, "pipeline": 1, "expose_state": True, "rows_per_cycle": 2,
-                             "cycles_per_window": 8}
+                             "cycles_per_window": 8, "addsub": "generic"}
     assert set(man["streams"]) == {"x", "y", "h"}
     assert np.all([man["streams"][s]["valid"] == f"{s}__valid" for s in ("x", "y", "h")])
     assert "rnn16.v" in capsys.readouterr().out
